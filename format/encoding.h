@@ -1,0 +1,105 @@
+// Page value encodings: the bytes of a page body after the validity bitmap.
+// Byte layout of every encoding: spec/format.md §"Encodings".
+//
+// A page holds `count` values of one physical type. Null positions were
+// already replaced by a placeholder by the writer (see storage/), so an
+// encoding sees a dense array. Decoding works in blocks of 1024 values; a
+// decoder validates everything it reads against the payload bounds and
+// returns Corruption, never reads or writes outside its buffers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "dp/result.h"
+#include "dp/types.h"
+#include "dp/writer.h"  // dp::Encoding, dp::Codec (on-disk ids)
+
+namespace dp::format {
+
+inline constexpr uint32_t kBlockSize = 1024;  // values per decode block
+static_assert((kBlockSize & (kBlockSize - 1)) == 0, "block size must be a power of two");
+
+// How values are laid out in memory and on disk (several logical types share
+// one physical type: timestamp -> kI64, date32 -> kI32, binary -> kBytes).
+enum class PhysicalType : uint8_t {
+  kBool, kI8, kI16, kI32, kI64, kU8, kU16, kU32, kU64, kF32, kF64, kBytes,
+};
+
+PhysicalType PhysicalTypeOf(TypeId id);
+// Bytes per value in memory: kBool 1 (uint8_t 0/1), kBytes 0.
+int PhysicalWidth(PhysicalType t);
+bool IsIntegerPhysical(PhysicalType t);  // kI8..kU64
+bool IsSignedPhysical(PhysicalType t);
+std::string_view PhysicalTypeName(PhysicalType t);
+
+// True if `e` can encode values of `t` (e.g. delta only for integers).
+bool EncodingSupports(Encoding e, PhysicalType t);
+
+// One page of dense values.
+struct PageValues {
+  PhysicalType type = PhysicalType::kI64;
+  uint32_t count = 0;
+  const void* values = nullptr;               // fixed width: `count` C values
+  const std::string_view* strings = nullptr;  // kBytes
+};
+
+struct EncodeOptions {
+  // Use this encoding if EncodingSupports(); otherwise choose automatically.
+  std::optional<Encoding> force;
+};
+
+// Chooses the encoding for the page (by computing the exact encoded size of
+// each candidate from one analysis pass, preferring faster-to-decode
+// encodings unless a slower one is clearly smaller) and appends the encoded
+// payload to `out`. Returns the encoding used. Never fails on valid input;
+// InvalidArgument for inputs beyond the limits (e.g. > 4 GiB of strings).
+Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options,
+                              std::vector<uint8_t>* out);
+
+// Encodes with exactly `e` (REQUIRES: EncodingSupports(e, in.type)).
+Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out);
+
+// Streams the values of one page payload, a block of <= 1024 at a time.
+class PageDecoder {
+ public:
+  virtual ~PageDecoder() = default;
+
+  // Parses and validates the payload header and structure (sizes consistent
+  // with `count`, bit widths within the type, run ends increasing, string
+  // offsets increasing and within bounds, ...). `payload` must outlive the
+  // decoder; returned values/string views may point into it.
+  static Result<std::unique_ptr<PageDecoder>> Make(Encoding e, PhysicalType t,
+                                                   std::span<const uint8_t> payload,
+                                                   uint32_t count);
+
+  // Decodes the next min(1024, remaining) values. Fixed width: returns a
+  // pointer to them, either `scratch` (room for 1024 values, 64-byte
+  // aligned) or a zero-copy pointer into the payload. kBytes: fills
+  // `strings_scratch` (room for 1024 views) and returns it. Corruption if a
+  // value fails validation (e.g. a dictionary code out of range).
+  virtual Result<const void*> Next(void* scratch, std::string_view* strings_scratch,
+                                   uint32_t* n) = 0;
+
+  // Skips the next `n` values (n a multiple of 1024, or the rest).
+  virtual Status Skip(uint32_t n) = 0;
+
+  uint32_t count() const { return count_; }
+  uint32_t remaining() const { return count_ - position_; }
+
+ protected:
+  uint32_t count_ = 0;
+  uint32_t position_ = 0;
+};
+
+// Decodes all `count` values. Fixed width: `out` has room for count values.
+// kBytes: `out_strings` has room for count views (pointing into `payload`).
+Status DecodeAll(Encoding e, PhysicalType t, std::span<const uint8_t> payload, uint32_t count,
+                 void* out, std::string_view* out_strings);
+
+}  // namespace dp::format

@@ -1,0 +1,34 @@
+// Format versions, magic and feature gates (spec/format.md §"Versioning").
+//
+// Readers never compare raw version numbers: they ask a predicate here.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace dp::format {
+
+// 8 bytes at offset 0 and at the very end of every segment. The high-bit
+// first byte and the CR LF / SUB / LF sequence catch 7-bit and text-mode
+// transfers (as PNG does).
+inline constexpr std::array<uint8_t, 8> kSegmentMagic = {0x89, 'D', 'P', 'C', '\r', '\n', 0x1A, '\n'};
+
+inline constexpr uint16_t kFormatMajor = 1;         // written by this build
+inline constexpr uint16_t kFormatMinor = 0;
+inline constexpr uint16_t kMinReadableMajor = 1;    // oldest major this build reads
+inline constexpr uint16_t kInvalidVersion = 0xFFFF; // sentinel, never written
+
+// Required-feature bits: a reader refuses a file that sets a bit it does not
+// know. on-disk: append only. (Format 1.0 defines none.)
+inline constexpr uint64_t kKnownRequiredFeatures = 0;
+
+struct Version {
+  uint16_t major;
+  uint16_t minor;
+};
+
+inline bool CanRead(Version v) { return v.major >= kMinReadableMajor && v.major <= kFormatMajor; }
+// Page-level min/max statistics exist in every version so far.
+inline bool HasPageZoneMaps(Version v) { return v.major >= 1; }
+
+}  // namespace dp::format
