@@ -1,0 +1,58 @@
+// Segment writer internals behind dp::SegmentWriter (api/include/dp/writer.h).
+// Byte layout: spec/format.md.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dp/writer.h"
+#include "format/encoding.h"
+#include "index/zone_map.h"
+#include "storage/io.h"
+
+namespace dp::storage {
+
+class ColumnBuilder;
+
+class SegmentWriterImpl {
+ public:
+  static Result<std::unique_ptr<SegmentWriterImpl>> Create(std::string path, Schema schema,
+                                                           WriterOptions options);
+  ~SegmentWriterImpl();
+
+  Status Append(std::span<const ColumnData> columns);
+  Status AppendRow(std::span<const Value> row);
+  Status Finish();
+  void Abort();
+
+  uint64_t rows_written() const { return rows_written_; }
+  const Schema& schema() const { return schema_; }
+  const std::string& path() const { return path_; }
+  uint64_t bytes_written() const { return file_ ? file_->size() : bytes_final_; }
+
+ private:
+  SegmentWriterImpl(std::string path, Schema schema, WriterOptions options);
+  Status ValidateBatch(std::span<const ColumnData> columns) const;
+  Status FlushRowGroup();
+  Status WriteFooter();
+  Status Poison(Status s);
+
+  struct RowGroupRecord {
+    uint64_t first_row, num_rows, offset, length;
+  };
+
+  std::string path_;
+  Schema schema_;
+  WriterOptions options_;
+  std::unique_ptr<SequentialFile> file_;
+  std::vector<std::unique_ptr<ColumnBuilder>> columns_;
+  std::vector<RowGroupRecord> row_groups_;
+  uint64_t rows_written_ = 0;
+  uint64_t rg_rows_ = 0;
+  uint64_t bytes_final_ = 0;
+  bool finished_ = false;
+  Status error_;  // sticky
+};
+
+}  // namespace dp::storage
