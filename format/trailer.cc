@@ -27,6 +27,11 @@ Status CheckVersion(Version v, const std::string& where, const char* part) {
                                 std::to_string(kMinReadableMajor) + ".x to " + std::to_string(kFormatMajor) +
                                 ".x); upgrade dpstore");
   }
+  if (v.major != 0 && v.major < kMinReadableMajor) {
+    return Status::NotSupported(where + ": segment format " + std::to_string(v.major) + "." +
+                                std::to_string(v.minor) + " (" + part + ") is older than this build reads (" +
+                                std::to_string(kMinReadableMajor) + ".x and newer); convert it with an older dpstore");
+  }
   if (!CanRead(v)) {
     return Status::Corruption(where + ": invalid segment format version " + std::to_string(v.major) + "." +
                               std::to_string(v.minor) + " in " + part);

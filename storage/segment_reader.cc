@@ -116,10 +116,10 @@ Status Segment::Rep::ValidateFooter() {
   };
   DP_RETURN_IF_ERROR(check_blob(s->name_offsets(), s->names(), "name", Schema::kMaxNameBytes, true));
   DP_RETURN_IF_ERROR(check_blob(s->doc_offsets(), s->docs(), "doc", Schema::kMaxDocBytes, false));
-  if (!format::IsValidUtf8(std::string_view(reinterpret_cast<const char*>(s->names()->data()), s->names()->size()))) {
-    return Status::Corruption(path + ": schema field names are not valid UTF-8");
-  }
   for (uint32_t i = 0; i < nf; ++i) {
+    if (!format::IsValidUtf8(FieldName(int(i)))) {
+      return Status::Corruption(path + ": schema field " + std::to_string(i) + " has a name that is not valid UTF-8");
+    }
     const fb::FieldInfo* f = s->fields()->Get(i);
     const bool ts = f->type() == static_cast<uint8_t>(TypeId::kTimestamp);
     if (f->type() > kMaxTypeId || f->reserved() != 0 || f->field_id() == 0 || (f->flags() & ~3u) ||

@@ -18,6 +18,7 @@ namespace {
 struct Extent {
   uint64_t begin, end;
   std::string what;
+  uint64_t max_gap;  // zero padding allowed before it: the region's alignment
 };
 
 // Decodes a whole page and recomputes what the metadata claims about it.
@@ -66,9 +67,33 @@ VerifyReport Segment::Rep::Verify() const {
   storage::AlignedBuffer scratch, values;
   std::vector<std::string_view> views;
 
+  // Schema: names and field ids unique (the reader tolerates duplicates, a
+  // writer never produces them).
+  {
+    std::vector<std::pair<std::string_view, int>> names;
+    std::vector<std::pair<uint32_t, int>> ids;
+    for (int c = 0; c < num_columns(); ++c) {
+      names.emplace_back(FieldName(c), c);
+      ids.emplace_back(FieldId(c), c);
+    }
+    std::sort(names.begin(), names.end());
+    std::sort(ids.begin(), ids.end());
+    for (size_t i = 1; i < names.size(); ++i) {
+      if (names[i].first == names[i - 1].first) {
+        issue(Status::Corruption(path + ": schema fields " + std::to_string(names[i - 1].second) + " and " +
+                                 std::to_string(names[i].second) + " share the name '" + std::string(names[i].first) + "'"));
+      }
+      if (ids[i].first == ids[i - 1].first) {
+        issue(Status::Corruption(path + ": schema fields " + std::to_string(ids[i - 1].second) + " and " +
+                                 std::to_string(ids[i].second) + " share field id " + std::to_string(ids[i].first)));
+      }
+    }
+  }
+
   for (int c = 0; c < num_columns(); ++c) {
     const fb::ColumnRef* ref = footer->columns()->Get(c);
-    extents.push_back({ref->offset(), ref->offset() + ref->length(), Where(c) + " metadata block"});
+    extents.push_back({ref->offset(), ref->offset() + ref->length(), Where(c) + " metadata block",
+                       format::kMetadataAlignment});
     auto meta = Column(c);
     if (!meta.ok()) {
       issue(meta.status());
@@ -81,7 +106,8 @@ VerifyReport Segment::Rep::Verify() const {
       bool chunk_ok = true;
       for (uint32_t p = 0; p < ch->pages()->size(); ++p) {
         const fb::PageInfo* pi = ch->pages()->Get(p);
-        extents.push_back({pi->offset(), pi->offset() + pi->stored_size(), Where(c, int(g), int(p))});
+        extents.push_back({pi->offset(), pi->offset() + pi->stored_size(), Where(c, int(g), int(p)),
+                           format::kPageAlignment});
         index::ZoneMap z;
         Status s = CheckPage(*this, c, int(g), p, ch, &scratch, &values, &views, &z);
         ++report.pages_checked;
@@ -108,8 +134,8 @@ VerifyReport Segment::Rep::Verify() const {
   // Every byte in [header, footer) is a page, a metadata block or zero padding.
   std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) { return a.begin < b.begin; });
   uint64_t pos = format::kHeaderSize;
-  auto check_gap = [&](uint64_t from, uint64_t to, const std::string& before) {
-    if (to - from >= format::kPageAlignment) {
+  auto check_gap = [&](uint64_t from, uint64_t to, const std::string& before, uint64_t max_gap) {
+    if (to - from >= max_gap) {
       issue(Status::Corruption(path + ": " + std::to_string(to - from) + " unaccounted bytes at offset " +
                                std::to_string(from) + " before " + before));
       return;
@@ -125,11 +151,11 @@ VerifyReport Segment::Rep::Verify() const {
     if (e.begin < pos) {
       issue(Status::Corruption(e.what + ": overlaps the previous region at offset " + std::to_string(e.begin)));
     } else {
-      check_gap(pos, e.begin, e.what);
+      check_gap(pos, e.begin, e.what, e.max_gap);
     }
     pos = std::max(pos, e.end);
   }
-  check_gap(pos, footer_start, "the root footer");
+  check_gap(pos, footer_start, "the root footer", format::kMetadataAlignment);
   report.bytes_checked += bytes.size() - footer_start;
   return report;
 }

@@ -1,0 +1,80 @@
+// Golden files: segments written by every released format version stay
+// readable. tests/data/v1/golden_v1_0.dpc was written by format 1.0 with
+// WriteGolden() below (regenerate only when adding a NEW version directory,
+// never overwrite a released one).
+#include "tests/storage/test_util.h"
+
+#ifndef DP_TEST_DATA_DIR
+#error "DP_TEST_DATA_DIR must point at tests/data"
+#endif
+
+namespace dp::testing {
+namespace {
+
+constexpr int kRows = 3000;
+
+std::vector<Value> GoldenRow(int i) {
+  return {Value::Int(1'000'000 + i / 3),
+          Value::Int(1'700'000'000'000'000 + int64_t(i) * 1'234'567),
+          i % 10 == 0 ? Value::Null() : Value::Bytes("category_" + std::to_string(i % 7)),
+          Value::Double(i % 5 == 0 ? 0.0 : (i % 50) / 100.0),
+          Value::Int(i % 11 == 0 ? -1 : i % 17),
+          Value::Bool(i % 3 == 0),
+          Value::UInt(uint64_t(i) * 2654435761u),
+          Value::Bytes(std::string(1, char(i % 256)) + "\x01\xff")};
+}
+
+Schema GoldenSchema() {
+  return *Schema::Make({{"order_id", DataType::Int64(), false, "order number"},
+                        {"ts", DataType::Timestamp(TimeUnit::kMicro), false, "event time"},
+                        {"category", DataType::String(), true, "product category"},
+                        {"discount", DataType::Float64(), false, ""},
+                        {"small", DataType::Int8(), false, ""},
+                        {"flag", DataType::Bool(), false, ""},
+                        {"hash", DataType::UInt64(), false, ""},
+                        {"blob", DataType::Binary(), false, ""}});
+}
+
+Status WriteGolden(const std::string& path) {
+  WriterOptions o;
+  o.row_group_rows = 2048;
+  o.page_rows = 1024;
+  o.metadata = {{"purpose", "golden file"}};
+  DP_ASSIGN_OR_RETURN(auto w, SegmentWriter::Create(path, GoldenSchema(), o));
+  for (int i = 0; i < kRows; ++i) DP_RETURN_IF_ERROR(w->AppendRow(GoldenRow(i)));
+  return w->Finish();
+}
+
+void CheckGolden(const std::string& path) {
+  auto seg = Segment::Open(path);
+  ASSERT_OK(seg);
+  EXPECT_TRUE((*seg)->Verify().ok());
+  ASSERT_EQ((*seg)->num_rows(), uint64_t(kRows));
+  const Schema expected = GoldenSchema();
+  ASSERT_EQ((*seg)->schema().num_fields(), expected.num_fields());
+  for (size_t c = 0; c < expected.num_fields(); ++c) {
+    EXPECT_EQ((*seg)->schema().field(c).name, expected.field(c).name);
+    EXPECT_EQ((*seg)->schema().field(c).type, expected.field(c).type);
+    auto col = (*seg)->ReadColumn(int(c));
+    ASSERT_OK(col);
+    for (int i = 0; i < kRows; ++i) {
+      ASSERT_TRUE(SameValue(col->GetValue(i), GoldenRow(i)[c])) << "column " << c << " row " << i;
+    }
+  }
+}
+
+TEST(GoldenTest, Format1_0StaysReadable) {
+  CheckGolden(std::string(DP_TEST_DATA_DIR) + "/v1/golden_v1_0.dpc");
+}
+
+TEST(GoldenTest, CurrentWriterProducesReadableGolden) {
+  TempDir dir;
+  ASSERT_OK(WriteGolden(dir.File("g.dpc")));
+  CheckGolden(dir.File("g.dpc"));
+  if (const char* out = std::getenv("DP_WRITE_GOLDEN")) {
+    std::filesystem::copy_file(dir.File("g.dpc"), out, std::filesystem::copy_options::overwrite_existing);
+  }
+}
+
+}  // namespace
+}  // namespace dp::testing
