@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "column_generated.h"
+#include "format/schema/column_generated.h"
 #include "dp/segment.h"
-#include "footer_generated.h"
+#include "format/schema/footer_generated.h"
 #include "format/encoding.h"
 #include "format/trailer.h"
 #include "index/zone_map.h"

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "column_generated.h"
-#include "footer_generated.h"
+#include "format/schema/column_generated.h"
+#include "format/schema/footer_generated.h"
 #include "format/bitmap.h"
 #include "format/checksum.h"
 #include "format/codec.h"

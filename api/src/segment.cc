@@ -14,6 +14,20 @@ using format::PhysicalType;
 
 ColumnVector::ColumnVector(DataType type, size_t length) : type_(type), length_(length) {}
 
+ColumnVector::ColumnVector(const ColumnVector& other)
+    : type_(other.type_), length_(other.length_), null_count_(other.null_count_), data_(other.data_),
+      validity_(other.validity_), arena_(other.arena_) {
+  strings_.reserve(other.strings_.size());
+  for (std::string_view v : other.strings_) {
+    strings_.emplace_back(v.empty() ? nullptr : arena_.data() + (v.data() - other.arena_.data()), v.size());
+  }
+}
+
+ColumnVector& ColumnVector::operator=(const ColumnVector& other) {
+  if (this != &other) *this = ColumnVector(other);
+  return *this;
+}
+
 Value ColumnVector::GetValue(size_t i) const {
   if (is_null(i)) return Value::Null();
   const std::byte* p = data_.data();
@@ -76,10 +90,10 @@ Result<ColumnVector> ReadRange(const Segment::Rep& rep, int c, int rg_begin, int
       Status s = format::DecodeAll(static_cast<Encoding>(pi->encoding()), pt, body.payload, n, dst, views.data());
       if (!s.ok()) return s.WithContext(rep.Where(c, g, int(p)));
       if (pt == PhysicalType::kBytes) {
-        std::string& arena = out.mutable_arena();
+        std::vector<char>& arena = out.mutable_arena();
         for (uint32_t i = 0; i < n; ++i) {
           spans.emplace_back(arena.size(), static_cast<uint32_t>(views[i].size()));
-          arena.append(views[i]);
+          arena.insert(arena.end(), views[i].begin(), views[i].end());
         }
       }
       row += n;
@@ -88,7 +102,7 @@ Result<ColumnVector> ReadRange(const Segment::Rep& rep, int c, int rg_begin, int
   if (pt == PhysicalType::kBytes) {
     auto& sv = out.mutable_strings();
     sv.reserve(spans.size());
-    const std::string& arena = out.mutable_arena();
+    const std::vector<char>& arena = out.mutable_arena();
     for (auto [off, len] : spans) sv.emplace_back(arena.data() + off, len);
   }
   return out;

@@ -69,8 +69,11 @@ TEST(CorruptionTest, EveryBitFlipIsDetected) {
   {
     auto seg = Segment::Open(path);
     for (int c = 0; c < (*seg)->num_columns(); ++c)
-      for (int g = 0; g < (*seg)->num_row_groups(); ++g)
-        for (const PageMeta& p : (*seg)->column_chunk(c, g)->pages) pages.emplace_back(p.offset, p.offset + p.stored_size);
+      for (int g = 0; g < (*seg)->num_row_groups(); ++g) {
+        auto chunk = (*seg)->column_chunk(c, g);
+        ASSERT_OK(chunk);
+        for (const PageMeta& p : chunk->pages) pages.emplace_back(p.offset, p.offset + p.stored_size);
+      }
   }
   const std::string bad = dir.File("bad.dpc");
   size_t undetected = 0;

@@ -184,8 +184,9 @@ void CheckRoundTrip(const TempDir& dir, const std::string& name, const TestColum
       if (col.type.is_binary_like()) {
         ASSERT_EQ(b.strings[i], col.expected[r].as_bytes()) << "row " << r;
       } else {
-        const int w = std::max(col.type.byte_width(), 1);
-        ASSERT_EQ(std::memcmp(static_cast<const uint8_t*>(b.values) + size_t(i) * w, col.raw.data() + r * w, w), 0)
+        const int width = std::max(col.type.byte_width(), 1);
+        ASSERT_EQ(std::memcmp(static_cast<const uint8_t*>(b.values) + size_t(i) * width, col.raw.data() + r * width,
+                              width), 0)
             << "row " << r;
       }
     }
@@ -228,7 +229,7 @@ TEST_P(RoundTripTest, EveryEncodingCodecAndShape) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, RoundTripTest, ::testing::Range(0, int(AllTypes().size())),
-                         [](const auto& info) { return TypeLabel(info.param); });
+                         [](const ::testing::TestParamInfo<int>& p) { return TypeLabel(p.param); });
 
 TEST(SegmentTest, LongStringsAndPageByteCut) {
   TempDir dir;
@@ -393,9 +394,9 @@ TEST(SegmentTest, UnfinishedWriterLeavesNoFile) {
     ASSERT_OK((*w)->Append({ColumnData::Of<int64_t>(std::span<const int64_t>(&x, 1))}));
   }
   EXPECT_FALSE(std::filesystem::exists(dir.File("a.dpc")));
-  auto w = SegmentWriter::Create(dir.File("b.dpc"), *schema);
-  ASSERT_OK(w);
-  (*w)->Abort();
+  auto w2 = SegmentWriter::Create(dir.File("b.dpc"), *schema);
+  ASSERT_OK(w2);
+  (*w2)->Abort();
   EXPECT_FALSE(std::filesystem::exists(dir.File("b.dpc")));
 }
 

@@ -16,20 +16,24 @@
 
 namespace dp::testing {
 
-#define ASSERT_OK(expr)                                   \
-  do {                                                    \
-    auto&& s_ = (expr);                                   \
-    ASSERT_TRUE(s_.ok()) << s_.ToString();                \
-  } while (0)
-
 inline std::string StatusText(const Status& s) { return s.ToString(); }
 template <typename T>
 std::string StatusText(const Result<T>& r) { return r.status().ToString(); }
 
+#define ASSERT_OK(expr)                                                   \
+  do {                                                                    \
+    auto&& dp_s_ = (expr);                                                \
+    ASSERT_TRUE(dp_s_.ok()) << ::dp::testing::StatusText(dp_s_);          \
+  } while (0)
+
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "dptest-XXXXXX").string();
+    // Prefer memory-backed /dev/shm: corruption tests write thousands of files.
+    const std::filesystem::path base =
+        std::filesystem::is_directory("/dev/shm") ? std::filesystem::path("/dev/shm")
+                                                  : std::filesystem::temp_directory_path();
+    std::string tmpl = (base / "dptest-XXXXXX").string();
     path_ = ::mkdtemp(tmpl.data());
   }
   ~TempDir() { std::filesystem::remove_all(path_); }

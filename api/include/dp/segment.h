@@ -92,6 +92,12 @@ class ColumnVector {
  public:
   ColumnVector() = default;
   ColumnVector(DataType type, size_t length);
+  // Moves keep string views valid (the arena's buffer moves with it);
+  // copies re-point the views into the copy's own arena.
+  ColumnVector(ColumnVector&&) noexcept = default;
+  ColumnVector& operator=(ColumnVector&&) noexcept = default;
+  ColumnVector(const ColumnVector& other);
+  ColumnVector& operator=(const ColumnVector& other);
 
   const DataType& type() const { return type_; }
   size_t length() const { return length_; }
@@ -116,7 +122,7 @@ class ColumnVector {
   std::vector<std::byte>& mutable_data() { return data_; }
   std::vector<uint8_t>& mutable_validity() { return validity_; }
   std::vector<std::string_view>& mutable_strings() { return strings_; }
-  std::string& mutable_arena() { return arena_; }
+  std::vector<char>& mutable_arena() { return arena_; }
   void set_null_count(uint64_t n) { null_count_ = n; }
   void set_length(size_t n) { length_ = n; }
 
@@ -127,7 +133,7 @@ class ColumnVector {
   std::vector<std::byte> data_;          // fixed-width values
   std::vector<uint8_t> validity_;
   std::vector<std::string_view> strings_;  // string/binary, views into arena_
-  std::string arena_;
+  std::vector<char> arena_;                // a vector, not a string: SSO would break views on move
 };
 
 // Up to 1024 decoded values of one column, for kernels. Pointers stay valid
