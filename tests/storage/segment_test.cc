@@ -433,3 +433,33 @@ TEST(SegmentTest, BoolSpanInput) {
 
 }  // namespace
 }  // namespace dp::testing
+
+namespace dp::testing {
+namespace {
+
+// Regression: ColumnVector kept string views into a std::string arena; moving
+// a short (SSO) arena moved its bytes and left the views dangling.
+TEST(ColumnVectorTest, ShortStringsSurviveMoveAndCopy) {
+  TempDir dir;
+  TestColumn col = MakeColumn(DataType::String(), {Value::Bytes("ann"), Value::Bytes("b"), Value::Null()});
+  WriterOptions o;
+  o.sync = false;
+  CheckRoundTrip(dir, "sso", col, o);
+  auto seg = Segment::Open(dir.File("sso.dpc"));
+  ASSERT_OK(seg);
+  auto read = (*seg)->ReadColumn(0);
+  ASSERT_OK(read);
+  ColumnVector moved = std::move(read).value();
+  ColumnVector copy = moved;
+  ColumnVector assigned;
+  assigned = copy;
+  for (const ColumnVector* v : {&moved, &copy, &assigned}) {
+    EXPECT_EQ(v->GetValue(0), Value::Bytes("ann"));
+    EXPECT_EQ(v->GetValue(1), Value::Bytes("b"));
+    EXPECT_TRUE(v->is_null(2));
+  }
+  EXPECT_NE(copy.strings()[0].data(), moved.strings()[0].data());  // the copy owns its bytes
+}
+
+}  // namespace
+}  // namespace dp::testing
