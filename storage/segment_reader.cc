@@ -101,14 +101,16 @@ Status Segment::Rep::ValidateFooter() {
     return Status::Corruption(path + ": schema has " + std::to_string(nf) + " fields (must be 1.." +
                               std::to_string(kMaxColumns) + ")");
   }
+  // Names and docs: offsets start at 0, never decrease, end at the blob size,
+  // and bound each item. Raw little-endian arrays, validated in one pass.
   auto check_blob = [&](const flatbuffers::Vector<uint32_t>* offs, const flatbuffers::Vector<uint8_t>* blob,
                         const char* what, size_t max_item, bool nonempty) -> Status {
     if (offs->size() != nf + 1 || offs->Get(0) != 0 || offs->Get(nf) != blob->size()) {
       return Status::Corruption(path + ": schema " + what + " offsets are inconsistent");
     }
+    const uint32_t* o = offs->data();
     for (uint32_t i = 0; i < nf; ++i) {
-      uint32_t a = offs->Get(i), b = offs->Get(i + 1);
-      if (b < a || b - a > max_item || (nonempty && a == b)) {
+      if (o[i + 1] < o[i] || o[i + 1] - o[i] > max_item || (nonempty && o[i] == o[i + 1])) {
         return Status::Corruption(path + ": schema field " + std::to_string(i) + " has an invalid " + what);
       }
     }
@@ -116,11 +118,22 @@ Status Segment::Rep::ValidateFooter() {
   };
   DP_RETURN_IF_ERROR(check_blob(s->name_offsets(), s->names(), "name", Schema::kMaxNameBytes, true));
   DP_RETURN_IF_ERROR(check_blob(s->doc_offsets(), s->docs(), "doc", Schema::kMaxDocBytes, false));
-  for (uint32_t i = 0; i < nf; ++i) {
-    if (!format::IsValidUtf8(FieldName(int(i)))) {
-      return Status::Corruption(path + ": schema field " + std::to_string(i) + " has a name that is not valid UTF-8");
+  {
+    // Each name is valid UTF-8 iff the blob is and no name starts inside a
+    // multi-byte character (with a continuation byte 10xxxxxx).
+    const uint8_t* names = s->names()->data();
+    const uint32_t* o = s->name_offsets()->data();
+    bool ok = format::IsValidUtf8(std::string_view(reinterpret_cast<const char*>(names), s->names()->size()));
+    uint32_t bad = 0;
+    for (uint32_t i = 0; ok && i < nf; ++i) {
+      if ((names[o[i]] & 0xC0) == 0x80) ok = false, bad = i;
     }
-    const fb::FieldInfo* f = s->fields()->Get(i);
+    if (!ok) return Status::Corruption(path + ": schema field names are not valid UTF-8 (field " +
+                                       std::to_string(bad) + " or earlier)");
+  }
+  const fb::FieldInfo* infos = s->fields()->Get(0);
+  for (uint32_t i = 0; i < nf; ++i) {
+    const fb::FieldInfo* f = infos + i;
     const bool ts = f->type() == static_cast<uint8_t>(TypeId::kTimestamp);
     if (f->type() > kMaxTypeId || f->reserved() != 0 || f->field_id() == 0 || (f->flags() & ~3u) ||
         (!ts && (f->flags() & 2)) || (!ts && f->time_unit() != 0) || (ts && f->time_unit() > 3)) {
@@ -135,12 +148,12 @@ Status Segment::Rep::ValidateFooter() {
   row_groups.reserve(rgs->size());
   for (uint32_t i = 0; i < rgs->size(); ++i) {
     const fb::RowGroupInfo* r = rgs->Get(i);
-    std::string where = path + ": row group " + std::to_string(i);
-    if (r->first_row() != next_row) return Status::Corruption(where + ": first_row is not contiguous");
-    if (r->num_rows() == 0 || r->num_rows() > 0xFFFFFFFFull) return Status::Corruption(where + ": invalid row count");
+    auto where = [&] { return path + ": row group " + std::to_string(i); };
+    if (r->first_row() != next_row) return Status::Corruption(where() + ": first_row is not contiguous");
+    if (r->num_rows() == 0 || r->num_rows() > 0xFFFFFFFFull) return Status::Corruption(where() + ": invalid row count");
     if (r->offset() < prev_end || !Aligned(r->offset(), format::kPageAlignment) || r->length() == 0 ||
         r->length() > footer_start || r->offset() > footer_start - r->length()) {
-      return Status::Corruption(where + ": byte range is out of order or outside the data region");
+      return Status::Corruption(where() + ": byte range is out of order or outside the data region");
     }
     next_row += r->num_rows();
     prev_end = r->offset() + r->length();
@@ -170,8 +183,13 @@ Status Segment::Rep::ValidateFooter() {
   if (const auto* kv = footer->metadata()) {
     if (kv->size() > 100000) return Status::Corruption(path + ": too many metadata entries");
   }
-  columns_ = std::make_unique<ColumnState[]>(nf);
+  columns_ = std::make_unique<std::atomic<ColumnState*>[]>(nf);
   return Status::OK();
+}
+
+Segment::Rep::~Rep() {
+  if (columns_ == nullptr) return;
+  for (int c = 0; c < num_columns(); ++c) delete columns_[c].load(std::memory_order_relaxed);
 }
 
 std::string_view Segment::Rep::FieldName(int c) const {
@@ -198,9 +216,20 @@ bool Segment::Rep::FieldNullable(int c) const { return footer->schema()->fields(
 uint32_t Segment::Rep::FieldId(int c) const { return footer->schema()->fields()->Get(c)->field_id(); }
 
 int Segment::Rep::ColumnIndex(std::string_view name) const {
-  const int n = num_columns();
-  for (int c = 0; c < n; ++c) {
-    if (FieldName(c) == name) return c;
+  // Straight over the validated offsets and names blob: no per-field
+  // FlatBuffers indirections.
+  const fb::Schema* s = footer->schema();
+  const uint32_t* offs = s->name_offsets()->data();
+  const char* names = reinterpret_cast<const char*>(s->names()->data());
+  const uint32_t n = s->fields()->size();
+  for (uint32_t c = 0; c < n; ++c) {
+    const uint32_t a = offs[c], len = offs[c + 1] - a;
+    // Wide schemas often have names of one length that differ at the end
+    // ("feature_0001"): test the last byte before the full compare.
+    if (len == name.size() && (len == 0 || names[a + len - 1] == name.back()) &&
+        std::memcmp(names + a, name.data(), len) == 0) {
+      return int(c);
+    }
   }
   return -1;
 }
@@ -239,35 +268,47 @@ std::string Segment::Rep::Where(int column, int row_group, int page) const {
   return s;
 }
 
+Segment::Rep::ColumnState& Segment::Rep::State(int c) const {
+  ColumnState* st = columns_[c].load(std::memory_order_acquire);
+  if (st != nullptr) return *st;
+  auto fresh = std::make_unique<ColumnState>();
+  const fb::ColumnRef* ref = footer->columns()->Get(c);
+  const uint8_t* buf = bytes.data() + ref->offset();
+  if (format::Checksum(buf, ref->length()) != ref->checksum()) {
+    fresh->status = Status::Corruption(Where(c) + ": metadata block checksum mismatch");
+  } else {
+    flatbuffers::Verifier v(buf, ref->length(), VerifierOptions());
+    if (!fb::VerifyColumnMetaBuffer(v)) {
+      fresh->status = Status::Corruption(Where(c) + ": metadata block fails FlatBuffers verification");
+    } else {
+      const fb::ColumnMeta* meta = fb::GetColumnMeta(buf);
+      fresh->status = ValidateColumn(c, meta);
+      if (fresh->status.ok()) {
+        fresh->meta = meta;
+        uint32_t total = 0;
+        for (const fb::ColumnChunk* ch : *meta->chunks()) {
+          fresh->page_base.push_back(total);
+          total += ch->pages()->size();
+        }
+        fresh->verified = std::make_unique<std::atomic<uint8_t>[]>(total);
+      }
+    }
+  }
+  // Two threads may validate the same column at once; both reach the same
+  // verdict from immutable bytes, and the first to publish wins.
+  ColumnState* expected = nullptr;
+  if (columns_[c].compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) {
+    return *fresh.release();
+  }
+  return *expected;
+}
+
 Result<const fb::ColumnMeta*> Segment::Rep::Column(int c) const {
   if (c < 0 || c >= num_columns()) {
     return Status::InvalidArgument(path + ": column index " + std::to_string(c) + " out of range (0.." +
                                    std::to_string(num_columns() - 1) + ")");
   }
-  ColumnState& st = columns_[c];
-  std::call_once(st.once, [&] {
-    const fb::ColumnRef* ref = footer->columns()->Get(c);
-    const uint8_t* buf = bytes.data() + ref->offset();
-    if (format::Checksum(buf, ref->length()) != ref->checksum()) {
-      st.status = Status::Corruption(Where(c) + ": metadata block checksum mismatch");
-      return;
-    }
-    flatbuffers::Verifier v(buf, ref->length(), VerifierOptions());
-    if (!fb::VerifyColumnMetaBuffer(v)) {
-      st.status = Status::Corruption(Where(c) + ": metadata block fails FlatBuffers verification");
-      return;
-    }
-    const fb::ColumnMeta* meta = fb::GetColumnMeta(buf);
-    st.status = ValidateColumn(c, meta);
-    if (!st.status.ok()) return;
-    st.meta = meta;
-    uint32_t total = 0;
-    for (const fb::ColumnChunk* ch : *meta->chunks()) {
-      st.page_base.push_back(total);
-      total += ch->pages()->size();
-    }
-    st.verified = std::make_unique<std::atomic<uint8_t>[]>(total);
-  });
+  const ColumnState& st = State(c);
   if (!st.status.ok()) return st.status;
   return st.meta;
 }
@@ -363,7 +404,7 @@ Result<Segment::Rep::PageBody> Segment::Rep::LoadPage(int c, int rg, uint32_t pa
   if (page >= ch->pages()->size()) return Status::InvalidArgument(Where(c, rg) + ": page index out of range");
   const fb::PageInfo* pi = ch->pages()->Get(page);
   const uint8_t* stored = bytes.data() + pi->offset();
-  ColumnState& st = columns_[c];
+  ColumnState& st = State(c);
   std::atomic<uint8_t>& verified = st.verified[st.page_base[rg] + page];
   if (force_checksum || (options.verify_checksums && !verified.load(std::memory_order_acquire))) {
     uint64_t sum = format::Checksum(stored, pi->stored_size());

@@ -70,14 +70,19 @@ struct Segment::Rep {
   Status ValidateFooter();
   Status ValidateColumn(int c, const fb::ColumnMeta* meta) const;
 
+  // Created the first time a column is touched, so that opening costs O(1)
+  // in the schema width; published with a compare-and-swap.
   struct ColumnState {
-    std::once_flag once;
     Status status;
     const fb::ColumnMeta* meta = nullptr;
     std::vector<uint32_t> page_base;  // per chunk: index of its first page in `verified`
     std::unique_ptr<std::atomic<uint8_t>[]> verified;
   };
-  std::unique_ptr<ColumnState[]> columns_;
+  ColumnState& State(int c) const;
+  std::unique_ptr<std::atomic<ColumnState*>[]> columns_;
+
+ public:
+  ~Rep();
   mutable std::once_flag schema_once_;
   mutable Schema schema_;
 };

@@ -48,7 +48,9 @@ TEST(LargeSegmentTest, TenMillionRows) {
   EXPECT_EQ(v_read->null_count(), n / 8);
   for (size_t r = 0; r < n; r += 9973) {
     ASSERT_EQ(v_read->is_null(r), r % 8 == 0);
-    if (r % 8) ASSERT_EQ(v_read->values<int32_t>()[r], int32_t((r * 2654435761u) % 100000));
+    if (r % 8) {
+      ASSERT_EQ(v_read->values<int32_t>()[r], int32_t((r * 2654435761u) % 100000));
+    }
   }
   auto c_read = (*seg)->ReadColumn(2);
   ASSERT_OK(c_read);
