@@ -21,7 +21,9 @@ std::vector<Value> GoldenRow(int i) {
           Value::Int(i % 11 == 0 ? -1 : i % 17),
           Value::Bool(i % 3 == 0),
           Value::UInt(uint64_t(i) * 2654435761u),
-          Value::Bytes(std::string(1, char(i % 256)) + "\x01\xff")};
+          Value::Bytes(std::string(1, char(i % 256)) + "\x01\xff"),
+          Value::Int(7),
+          Value::Null()};
 }
 
 Schema GoldenSchema() {
@@ -32,11 +34,29 @@ Schema GoldenSchema() {
                         {"small", DataType::Int8(), false, ""},
                         {"flag", DataType::Bool(), false, ""},
                         {"hash", DataType::UInt64(), false, ""},
-                        {"blob", DataType::Binary(), false, ""}});
+                        {"blob", DataType::Binary(), false, ""},
+                        {"seven", DataType::Int32(), false, "always 7"},
+                        {"nothing", DataType::String(), true, "always null"}});
 }
 
-Status WriteGolden(const std::string& path) {
+struct GoldenVariant {
+  const char* file;
+  std::optional<Encoding> encoding;
+  CodecPolicy codec;
+};
+// Together these pin every encoding and codec as written by format 1.0.
+const GoldenVariant kVariants[] = {
+    {"golden_v1_0.dpc", std::nullopt, CodecPolicy::kAuto},
+    {"golden_v1_0_rle_lz4.dpc", Encoding::kRle, CodecPolicy::kLz4},
+    {"golden_v1_0_plain.dpc", Encoding::kPlain, CodecPolicy::kNone},
+    {"golden_v1_0_dict_zstd.dpc", Encoding::kDictionary, CodecPolicy::kZstd},
+    {"golden_v1_0_constant.dpc", Encoding::kConstant, CodecPolicy::kNone},
+};
+
+Status WriteGolden(const std::string& path, const GoldenVariant& variant) {
   WriterOptions o;
+  o.force_encoding = variant.encoding;
+  o.codec = variant.codec;
   o.row_group_rows = 2048;
   o.page_rows = 1024;
   o.metadata = {{"purpose", "golden file"}};
@@ -64,15 +84,23 @@ void CheckGolden(const std::string& path) {
 }
 
 TEST(GoldenTest, Format1_0StaysReadable) {
-  CheckGolden(std::string(DP_TEST_DATA_DIR) + "/v1/golden_v1_0.dpc");
+  for (const GoldenVariant& v : kVariants) {
+    SCOPED_TRACE(v.file);
+    CheckGolden(std::string(DP_TEST_DATA_DIR) + "/v1/" + v.file);
+  }
 }
 
+// DP_WRITE_GOLDEN=<dir> writes the files of a NEW format version there.
 TEST(GoldenTest, CurrentWriterProducesReadableGolden) {
   TempDir dir;
-  ASSERT_OK(WriteGolden(dir.File("g.dpc")));
-  CheckGolden(dir.File("g.dpc"));
-  if (const char* out = std::getenv("DP_WRITE_GOLDEN")) {
-    std::filesystem::copy_file(dir.File("g.dpc"), out, std::filesystem::copy_options::overwrite_existing);
+  for (const GoldenVariant& v : kVariants) {
+    SCOPED_TRACE(v.file);
+    ASSERT_OK(WriteGolden(dir.File(v.file), v));
+    CheckGolden(dir.File(v.file));
+    if (const char* out = std::getenv("DP_WRITE_GOLDEN")) {
+      std::filesystem::copy_file(dir.File(v.file), std::string(out) + "/" + v.file,
+                                 std::filesystem::copy_options::overwrite_existing);
+    }
   }
 }
 
