@@ -184,12 +184,13 @@ Status Segment::Rep::ValidateFooter() {
     if (kv->size() > 100000) return Status::Corruption(path + ": too many metadata entries");
   }
   columns_ = std::make_unique<std::atomic<ColumnState*>[]>(nf);
+  num_columns_ = static_cast<int>(nf);
   return Status::OK();
 }
 
 Segment::Rep::~Rep() {
   if (columns_ == nullptr) return;
-  for (int c = 0; c < num_columns(); ++c) delete columns_[c].load(std::memory_order_relaxed);
+  for (int c = 0; c < num_columns_; ++c) delete columns_[c].load(std::memory_order_relaxed);
 }
 
 std::string_view Segment::Rep::FieldName(int c) const {

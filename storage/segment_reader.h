@@ -38,7 +38,7 @@ struct Segment::Rep {
 
   static Result<std::unique_ptr<Rep>> Open(const std::string& path, const OpenOptions& options);
 
-  int num_columns() const { return static_cast<int>(footer->schema()->fields()->size()); }
+  int num_columns() const { return num_columns_; }
   std::string_view FieldName(int c) const;
   std::string_view FieldDoc(int c) const;
   DataType FieldType(int c) const;
@@ -80,6 +80,7 @@ struct Segment::Rep {
   };
   ColumnState& State(int c) const;
   std::unique_ptr<std::atomic<ColumnState*>[]> columns_;
+  int num_columns_ = 0;
 
  public:
   ~Rep();
