@@ -5,27 +5,6 @@
 
 namespace dp {
 
-std::string_view EncodingName(Encoding e) {
-  switch (e) {
-    case Encoding::kPlain: return "plain";
-    case Encoding::kForBitpack: return "for_bitpack";
-    case Encoding::kDeltaBitpack: return "delta_bitpack";
-    case Encoding::kRle: return "rle";
-    case Encoding::kDictionary: return "dictionary";
-    case Encoding::kConstant: return "constant";
-  }
-  return "unknown";
-}
-
-std::string_view CodecName(Codec c) {
-  switch (c) {
-    case Codec::kNone: return "none";
-    case Codec::kZstd: return "zstd";
-    case Codec::kLz4: return "lz4";
-  }
-  return "unknown";
-}
-
 struct SegmentWriter::Rep {
   std::unique_ptr<storage::SegmentWriterImpl> impl;
 };

@@ -1,0 +1,36 @@
+// Per-ISA bit-packing kernel tables behind format/bitpack.h (layout:
+// spec/format.md §"Bit-packed blocks"). Internal: for the dispatcher, the
+// tests that check every variant against the scalar one, and benchmarks.
+#pragma once
+
+#include <cstdint>
+
+namespace dp::format::internal {
+
+// One ISA variant of every bitpack.h kernel. REQUIRES for every function:
+// width <= bits(W).
+struct BitpackKernels {
+  const char* name;  // "scalar", "avx2", "avx512"
+  void (*pack32)(const uint32_t* in, uint32_t width, uint32_t* out);
+  void (*pack64)(const uint64_t* in, uint32_t width, uint64_t* out);
+  void (*unpack32)(const uint32_t* in, uint32_t width, uint32_t* out);
+  void (*unpack64)(const uint64_t* in, uint32_t width, uint64_t* out);
+  void (*unpack_for32)(const uint32_t* in, uint32_t width, uint32_t base, uint32_t* out);
+  void (*unpack_for64)(const uint64_t* in, uint32_t width, uint64_t base, uint64_t* out);
+  uint64_t (*unpack_sum32)(const uint32_t* in, uint32_t width);
+  uint64_t (*unpack_sum64)(const uint64_t* in, uint32_t width);
+};
+
+// The variants. Calling a function of kAvx2Kernels (kAvx512Kernels) is only
+// allowed when CpuHasAvx2() (CpuHasAvx512()) is true.
+extern const BitpackKernels kScalarKernels;
+extern const BitpackKernels kAvx2Kernels;
+extern const BitpackKernels kAvx512Kernels;
+
+bool CpuHasAvx2();    // AVX2 + BMI2, as bitpack_avx2.cc is compiled for
+bool CpuHasAvx512();  // AVX-512 F/BW/VL/DQ + BMI2, as bitpack_avx512.cc is compiled for
+
+// The best variant this CPU runs, chosen once.
+const BitpackKernels& ActiveBitpackKernels();
+
+}  // namespace dp::format::internal

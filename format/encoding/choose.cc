@@ -1,0 +1,148 @@
+// Automatic choice of a page's encoding: one analysis pass, the exact size
+// of each candidate (spec/format.md §"Encodings" gives every size formula),
+// then the smallest, with a preference for the faster decoders.
+#include <limits>
+
+#include "format/encoding/internal.h"
+
+namespace dp::format {
+namespace internal {
+namespace {
+
+template <typename T>
+IntegerStats AnalyzeIntegersT(const T* v, uint32_t count) {
+  using W = WordOf<T>;
+  using S = std::make_signed_t<W>;
+  T lo = v[0], hi = v[0];
+  S dlo = std::numeric_limits<S>::max(), dhi = std::numeric_limits<S>::min();
+  uint32_t changes = 0;
+  for (uint32_t i = 1; i < count; ++i) {
+    lo = std::min(lo, v[i]);
+    hi = std::max(hi, v[i]);
+    const auto d = S(W(ToWord(v[i]) - ToWord(v[i - 1])));
+    dlo = std::min(dlo, d);
+    dhi = std::max(dhi, d);
+    changes += v[i] != v[i - 1];
+  }
+  IntegerStats s;
+  s.min = ToWord(lo);
+  s.for_width = uint32_t(std::bit_width(W(ToWord(hi) - ToWord(lo))));
+  if (count > 1) {
+    s.min_delta = W(dlo);
+    s.delta_width = uint32_t(std::bit_width(W(W(dhi) - W(dlo))));  // exact: the range fits W
+  }
+  s.runs = changes + 1;
+  return s;
+}
+
+template <typename V>
+uint32_t CountRunsT(const V* v, uint32_t count) {
+  uint32_t changes = 0;
+  for (uint32_t i = 1; i < count; ++i) changes += v[i] != v[i - 1];
+  return changes + 1;
+}
+
+bool AllStringsEqual(const PageValues& in) {
+  for (uint32_t i = 1; i < in.count; ++i) {
+    if (in.strings[i] != in.strings[0]) return false;
+  }
+  return true;
+}
+
+// Smallest of the candidates that apply; `size` is the exact payload size.
+struct Choice {
+  Encoding encoding;
+  uint64_t size;
+};
+
+// RLE decodes slower than bit-packing: it must halve the size to be taken.
+void ConsiderRle(uint32_t runs, int value_width, Choice* best) {
+  const uint64_t size = RleSize(runs, value_width);
+  if (2 * size < best->size) *best = {Encoding::kRle, size};
+}
+
+// Floats and strings: a dictionary if it is smaller than plain. It is not
+// built beyond count/2 entries (or 65536), nor when half of the first 4096
+// values are distinct: past that it rarely pays and decodes slower.
+void ConsiderDictionary(const PageValues& in, Dictionary* dict, Choice* best) {
+  const DictionaryLimits limits{std::min<uint32_t>(in.count / 2, 65536), true};
+  if (limits.max_size == 0 || !BuildDictionary(in, limits, dict)) return;
+  const uint64_t size = DictionarySize(dict->first.size(), dict->entry_bytes, in.count);
+  if (size < best->size) *best = {Encoding::kDictionary, size};
+}
+
+}  // namespace
+
+IntegerStats AnalyzeIntegers(const PageValues& in) {
+  return VisitInteger(in.type, [&](auto t) {
+    using T = decltype(t);
+    return AnalyzeIntegersT(static_cast<const T*>(in.values), in.count);
+  });
+}
+
+uint32_t CountRuns(const PageValues& in) {
+  if (in.type == PhysicalType::kBytes) return CountRunsT(in.strings, in.count);
+  return VisitBits(in.type, [&](auto b) {
+    using B = decltype(b);
+    return CountRunsT(static_cast<const B*>(in.values), in.count);
+  });
+}
+
+}  // namespace internal
+
+Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options, std::vector<uint8_t>* out) {
+  using namespace internal;
+  if (in.count == 0) return Encoding::kPlain;  // an empty payload, whatever the encoding
+  if (options.force && EncodingSupports(*options.force, in.type) &&
+      (*options.force != Encoding::kConstant || CountRuns(in) == 1)) {
+    DP_RETURN_IF_ERROR(EncodeWith(*options.force, in, out));
+    return *options.force;
+  }
+
+  const PhysicalType t = in.type;
+  const int width = PhysicalWidth(t);
+  if (IsIntegerPhysical(t)) {
+    const IntegerStats s = AnalyzeIntegers(in);
+    if (s.runs == 1) {
+      DP_RETURN_IF_ERROR(EncodeConstant(in, out));
+      return Encoding::kConstant;
+    }
+    // FOR decodes fastest after plain; delta must save 10% to be taken.
+    Choice best{Encoding::kForBitpack, ForSize(in.count, s.for_width)};
+    const uint64_t delta = DeltaSize(in.count, s.delta_width);
+    if (10 * delta < 9 * best.size) best = {Encoding::kDeltaBitpack, delta};
+    const uint64_t plain = PlainSize(t, in.count, 0);
+    if (plain <= best.size) best = {Encoding::kPlain, plain};
+    ConsiderRle(s.runs, width, &best);
+    switch (best.encoding) {
+      case Encoding::kForBitpack: EncodeFor(in, s.min, s.for_width, out); break;
+      case Encoding::kDeltaBitpack: EncodeDelta(in, s.min_delta, s.delta_width, out); break;
+      case Encoding::kRle: EncodeRle(in, s.runs, out); break;
+      default: DP_RETURN_IF_ERROR(EncodePlain(in, out)); break;
+    }
+    return best.encoding;
+  }
+
+  // Strings need no run count (no RLE for them): only whether all are equal.
+  const uint32_t runs = t == PhysicalType::kBytes ? (AllStringsEqual(in) ? 1 : 2) : CountRuns(in);
+  if (runs == 1) {
+    DP_RETURN_IF_ERROR(EncodeConstant(in, out));
+    return Encoding::kConstant;
+  }
+  uint64_t string_bytes = 0;
+  if (t == PhysicalType::kBytes) {
+    for (uint32_t i = 0; i < in.count; ++i) string_bytes += in.strings[i].size();
+  }
+  Choice best{Encoding::kPlain, PlainSize(t, in.count, string_bytes)};
+  Dictionary dict;
+  if (t != PhysicalType::kBool) ConsiderDictionary(in, &dict, &best);
+  if (t != PhysicalType::kBytes) ConsiderRle(runs, width, &best);
+  switch (best.encoding) {
+    case Encoding::kDictionary: DP_RETURN_IF_ERROR(EncodeDictionary(in, dict, out)); break;
+    case Encoding::kRle: EncodeRle(in, runs, out); break;
+    default: DP_RETURN_IF_ERROR(EncodePlain(in, out)); break;
+  }
+  return best.encoding;
+}
+
+}  // namespace dp::format

@@ -1,0 +1,274 @@
+// dictionary (4): page-local dictionary + bit-packed codes, fixed-width
+// types except bool, and strings/binary. Layout: spec/format.md
+// §"Encodings" / "dictionary (4)" and §"Bit-packed blocks".
+#include <xxhash.h>
+
+#include "format/encoding/internal.h"
+
+namespace dp::format::internal {
+namespace {
+
+constexpr Encoding kE = Encoding::kDictionary;
+constexpr uint32_t kEmpty = UINT32_MAX;
+
+// Open-addressing table from key to code; grows at half load.
+template <typename Key>
+class CodeTable {
+ public:
+  CodeTable() { Resize(1024); }
+
+  // The table uses the top bits of Mix(key) as the home slot.
+  static uint64_t Mix(Key key) { return uint64_t{key} * 0x9E3779B97F4A7C15ull; }
+
+  // The code of the key equal to `key` (hash `h`), or kEmpty after storing
+  // `code` for it. `same(code)` tells whether the entry `code` equals key.
+  template <typename Same>
+  uint32_t FindOrInsert(Key key, uint64_t h, uint32_t code, Same same) {
+    for (size_t i = h >> shift_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.code == kEmpty) {
+        s = Slot{key, code};
+        if (++size_ * 2 > slots_.size()) Resize(slots_.size() * 2);
+        return kEmpty;
+      }
+      if (s.key == key && same(s.code)) return s.code;
+    }
+  }
+
+ private:
+  struct Slot {
+    Key key;
+    uint32_t code;
+  };
+
+  void Resize(size_t capacity) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(capacity, Slot{Key{}, kEmpty});
+    mask_ = capacity - 1;
+    shift_ = 64 - std::countr_zero(capacity);
+    for (const Slot& s : old) {
+      if (s.code == kEmpty) continue;
+      size_t i = Mix(s.key) >> shift_;
+      while (slots_[i].code != kEmpty) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+  size_t mask_ = 0;
+  int shift_ = 0;
+};
+
+// Whether to stop building at value i, about to add entry `next`.
+bool GiveUp(DictionaryLimits limits, uint32_t i, uint32_t next) {
+  return next == limits.max_size || (limits.probe && i < kDictionaryProbe && next >= kDictionaryProbe / 2);
+}
+
+template <typename B>
+bool BuildFixed(const B* v, uint32_t count, DictionaryLimits limits, Dictionary* dict) {
+  CodeTable<B> table;
+  for (uint32_t i = 0; i < count; ++i) {
+    if (i > 0 && v[i] == v[i - 1]) {
+      dict->codes[i] = dict->codes[i - 1];
+      continue;
+    }
+    const uint32_t next = uint32_t(dict->first.size());
+    const uint32_t code = table.FindOrInsert(v[i], CodeTable<B>::Mix(v[i]), next, [](uint32_t) { return true; });
+    if (code != kEmpty) {
+      dict->codes[i] = code;
+      continue;
+    }
+    if (GiveUp(limits, i, next)) return false;
+    dict->first.push_back(i);
+    dict->codes[i] = next;
+  }
+  dict->entry_bytes = dict->first.size() * sizeof(B);
+  return true;
+}
+
+// Byte equality without a library call for the short strings dictionaries
+// are made of (two overlapping loads cover 4..16 bytes).
+bool EqualBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8 && n <= 16) {
+    return Load<uint64_t>(reinterpret_cast<const uint8_t*>(x)) == Load<uint64_t>(reinterpret_cast<const uint8_t*>(y)) &&
+           Load<uint64_t>(reinterpret_cast<const uint8_t*>(x + n - 8)) ==
+               Load<uint64_t>(reinterpret_cast<const uint8_t*>(y + n - 8));
+  }
+  if (n >= 4 && n < 8) {
+    return Load<uint32_t>(reinterpret_cast<const uint8_t*>(x)) == Load<uint32_t>(reinterpret_cast<const uint8_t*>(y)) &&
+           Load<uint32_t>(reinterpret_cast<const uint8_t*>(x + n - 4)) ==
+               Load<uint32_t>(reinterpret_cast<const uint8_t*>(y + n - 4));
+  }
+  return n == 0 || std::memcmp(x, y, n) == 0;
+}
+
+bool BuildStrings(const std::string_view* s, uint32_t count, DictionaryLimits limits, Dictionary* dict) {
+  // Keys are the 64-bit hashes; equal hashes are confirmed on the bytes.
+  CodeTable<uint64_t> table;
+  std::vector<std::string_view> entries;
+  uint64_t bytes = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint64_t h = XXH3_64bits(s[i].data(), s[i].size());
+    const auto next = uint32_t(entries.size());
+    const uint32_t code = table.FindOrInsert(h, CodeTable<uint64_t>::Mix(h), next,
+                                             [&](uint32_t c) { return EqualBytes(entries[c], s[i]); });
+    if (code != kEmpty) {
+      dict->codes[i] = code;
+      continue;
+    }
+    if (GiveUp(limits, i, next)) return false;
+    entries.push_back(s[i]);
+    dict->first.push_back(i);
+    dict->codes[i] = next;
+    bytes += s[i].size();
+  }
+  dict->entry_bytes = 4 * (dict->first.size() + 1) + bytes;
+  return true;
+}
+
+// Unpacks a block of codes and checks each is below the dictionary size.
+class CodeReader {
+ public:
+  CodeReader(PackedBlocks<uint32_t> blocks, uint32_t dict_size, PhysicalType t, uint32_t count)
+      : blocks_(blocks), dict_size_(dict_size), type_(t), count_(count) {}
+
+  Result<const uint32_t*> Read(uint32_t position, uint32_t n) {
+    Unpack1024(blocks_.Block(position / kBlockSize, copy_), blocks_.width(), codes_);
+    uint32_t max = 0;
+    for (uint32_t i = 0; i < n; ++i) max = std::max(max, codes_[i]);
+    if (max >= dict_size_) {
+      const uint32_t* bad = std::find_if(codes_, codes_ + n, [&](uint32_t c) { return c >= dict_size_; });
+      return PageCorruption(kE, type_, count_,
+                            "code " + std::to_string(*bad) + " of value " + std::to_string(position + (bad - codes_)) +
+                                " is not below the dictionary size " + std::to_string(dict_size_));
+    }
+    return static_cast<const uint32_t*>(codes_);
+  }
+
+ private:
+  PackedBlocks<uint32_t> blocks_;
+  uint32_t dict_size_;
+  PhysicalType type_;
+  uint32_t count_;
+  alignas(64) uint32_t copy_[kBlockSize];
+  alignas(64) uint32_t codes_[kBlockSize];
+};
+
+// Entry: B (fixed width) or std::string_view.
+template <typename Entry>
+class DictionaryDecoder final : public BlockDecoder {
+ public:
+  DictionaryDecoder(std::vector<Entry> entries, PackedBlocks<uint32_t> codes, PhysicalType t, uint32_t count)
+      : BlockDecoder(count), entries_(std::move(entries)), codes_(codes, uint32_t(entries_.size()), t, count) {}
+
+  Result<const void*> Next(void* scratch, std::string_view* strings, uint32_t* n) override {
+    *n = NextCount();
+    if (*n == 0) return static_cast<const void*>(scratch);  // no block left to read
+    DP_ASSIGN_OR_RETURN(const uint32_t* codes, codes_.Read(position_, *n));
+    Entry* out;
+    if constexpr (std::is_same_v<Entry, std::string_view>) {
+      out = strings;
+    } else {
+      out = static_cast<Entry*>(scratch);
+    }
+    const Entry* entries = entries_.data();
+    for (uint32_t i = 0; i < *n; ++i) out[i] = entries[codes[i]];
+    position_ += *n;
+    return static_cast<const void*>(out);
+  }
+
+  Status Skip(uint32_t n) override {
+    DP_RETURN_IF_ERROR(CheckSkip(n));
+    position_ += n;
+    return Status::OK();
+  }
+
+ private:
+  std::vector<Entry> entries_;
+  CodeReader codes_;
+};
+
+}  // namespace
+
+bool BuildDictionary(const PageValues& in, DictionaryLimits limits, Dictionary* dict) {
+  dict->codes.resize(in.count);
+  dict->first.clear();
+  if (in.type == PhysicalType::kBytes) return BuildStrings(in.strings, in.count, limits, dict);
+  return VisitBits(in.type, [&](auto b) {
+    using B = decltype(b);
+    return BuildFixed(static_cast<const B*>(in.values), in.count, limits, dict);
+  });
+}
+
+Status EncodeDictionary(const PageValues& in, const Dictionary& dict, std::vector<uint8_t>* out) {
+  const auto size = uint32_t(dict.first.size());
+  const uint32_t code_width = CodeWidth(size);
+  const size_t start = out->size();
+  Append<uint32_t>(out, size);
+  Append<uint32_t>(out, code_width);  // u8 code_width + 3 zero bytes
+  if (in.type == PhysicalType::kBytes) {
+    DP_RETURN_IF_ERROR(AppendStringTable(size, [&](uint32_t k) { return in.strings[dict.first[k]]; }, out));
+  } else {
+    VisitBits(in.type, [&](auto b) {
+      using B = decltype(b);
+      const auto* v = static_cast<const B*>(in.values);
+      for (uint32_t k = 0; k < size; ++k) Append<B>(out, v[dict.first[k]]);
+    });
+  }
+  PadTo8(out, start);
+  AppendPackedBlocks<uint32_t>(
+      in.count, code_width,
+      [&](uint32_t begin, uint32_t n, uint32_t* words) { std::copy_n(dict.codes.data() + begin, n, words); }, out);
+  return Status::OK();
+}
+
+DecoderResult MakeDictionaryDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count) {
+  if (payload.size() < kDictionaryHeaderSize) {
+    return PageCorruption(kE, t, count,
+                          "payload is " + std::to_string(payload.size()) + " bytes, shorter than the 8-byte header");
+  }
+  const uint32_t size = Load<uint32_t>(payload.data());
+  const uint32_t code_width = payload[4];
+  if (!IsZero(payload.data() + 5, 3)) return PageCorruption(kE, t, count, "header bytes 5..7 are not zero");
+  if (size == 0) return PageCorruption(kE, t, count, "dictionary size is 0");
+  if (code_width != CodeWidth(size)) {
+    return PageCorruption(kE, t, count,
+                          "code width " + std::to_string(code_width) + " is not ceil(log2(" + std::to_string(size) +
+                              ")) = " + std::to_string(CodeWidth(size)));
+  }
+  const std::span<const uint8_t> rest = payload.subspan(kDictionaryHeaderSize);
+  uint64_t entry_bytes = 0;
+  StringTable strings;
+  if (t == PhysicalType::kBytes) {
+    DP_ASSIGN_OR_RETURN(strings, ParseStringTable(rest, size, kE, count));
+    entry_bytes = strings.bytes;
+  } else {
+    entry_bytes = uint64_t{size} * PhysicalWidth(t);
+  }
+  DP_RETURN_IF_ERROR(CheckPayloadSize(kE, t, count, payload.size(), DictionarySize(size, entry_bytes, count)));
+  const uint64_t codes_at = DictionaryCodesOffset(entry_bytes);
+  if (!IsZero(rest.data() + entry_bytes, codes_at - kDictionaryHeaderSize - entry_bytes)) {
+    return PageCorruption(kE, t, count, "padding after the dictionary is not zero");
+  }
+  const PackedBlocks<uint32_t> codes(payload.data() + codes_at, code_width);
+  DP_RETURN_IF_ERROR(CheckPackedTail(codes, count, kE, t));
+  if (t == PhysicalType::kBytes) {
+    std::vector<std::string_view> entries(size);
+    for (uint32_t k = 0; k < size; ++k) entries[k] = strings.Get(k);
+    return std::unique_ptr<PageDecoder>(
+        new DictionaryDecoder<std::string_view>(std::move(entries), codes, t, count));
+  }
+  return VisitBits(t, [&](auto b) -> DecoderResult {
+    using B = decltype(b);
+    std::vector<B> entries(size);
+    std::memcpy(entries.data(), rest.data(), size_t{size} * sizeof(B));
+    return std::unique_ptr<PageDecoder>(new DictionaryDecoder<B>(std::move(entries), codes, t, count));
+  });
+}
+
+}  // namespace dp::format::internal

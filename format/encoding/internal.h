@@ -1,0 +1,330 @@
+// Internals shared by the page encodings in format/encoding/ (byte layouts:
+// spec/format.md §"Encodings"): little-endian byte helpers, the type
+// visitors, the exact encoded size of every encoding, and each encoding's
+// encoder and decoder factory. Not a public header.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "format/bitpack.h"
+#include "format/encoding.h"
+
+namespace dp::format::internal {
+
+static_assert(std::endian::native == std::endian::little, "dpstore assumes a little-endian host");
+
+// ---- bytes ---------------------------------------------------------------
+
+template <typename T>
+T Load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+inline void AppendBytes(std::vector<uint8_t>* out, const void* p, size_t n) {
+  const size_t at = out->size();
+  out->resize(at + n);
+  if (n > 0) std::memcpy(out->data() + at, p, n);
+}
+
+template <typename T>
+void Append(std::vector<uint8_t>* out, T v) {
+  AppendBytes(out, &v, sizeof(T));
+}
+
+inline constexpr uint64_t Pad8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
+
+// Appends zero bytes until the bytes written since `start` are a multiple of 8.
+inline void PadTo8(std::vector<uint8_t>* out, size_t start) {
+  out->resize(start + Pad8(out->size() - start), 0);
+}
+
+inline bool IsZero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != 0) return false;
+  }
+  return true;
+}
+
+// ---- types ---------------------------------------------------------------
+
+// The bit-packing word of a physical type (spec §"Types"): u32 up to 32 bits.
+template <typename T>
+using WordOf = std::conditional_t<sizeof(T) <= 4, uint32_t, uint64_t>;
+
+// Widens to W: sign-extends signed types, zero-extends unsigned ones.
+template <typename T>
+constexpr WordOf<T> ToWord(T v) {
+  using W = WordOf<T>;
+  if constexpr (std::is_signed_v<T>) {
+    return W(std::make_signed_t<W>(v));
+  } else {
+    return W(v);
+  }
+}
+
+// The unsigned type of a byte width: what equality by bit pattern compares.
+template <size_t kBytes>
+using BitsOfSize = std::conditional_t<
+    kBytes == 1, uint8_t,
+    std::conditional_t<kBytes == 2, uint16_t, std::conditional_t<kBytes == 4, uint32_t, uint64_t>>>;
+
+// Calls f(T{}) with the C type of an integer physical type.
+template <typename F>
+decltype(auto) VisitInteger(PhysicalType t, F&& f) {
+  switch (t) {
+    case PhysicalType::kI8: return f(int8_t{});
+    case PhysicalType::kI16: return f(int16_t{});
+    case PhysicalType::kI32: return f(int32_t{});
+    case PhysicalType::kU8: return f(uint8_t{});
+    case PhysicalType::kU16: return f(uint16_t{});
+    case PhysicalType::kU32: return f(uint32_t{});
+    case PhysicalType::kU64: return f(uint64_t{});
+    default: return f(int64_t{});  // kI64; callers check IsIntegerPhysical first
+  }
+}
+
+// Calls f(B{}) with the unsigned type as wide as a fixed-width physical type
+// (kBool: uint8_t). REQUIRES: t != kBytes.
+template <typename F>
+decltype(auto) VisitBits(PhysicalType t, F&& f) {
+  switch (PhysicalWidth(t)) {
+    case 1: return f(uint8_t{});
+    case 2: return f(uint16_t{});
+    case 4: return f(uint32_t{});
+    default: return f(uint64_t{});
+  }
+}
+
+// ---- sizes (exact payload bytes; count > 0) --------------------------------
+
+inline uint32_t NumBlocks(uint32_t count) { return count / kBlockSize + (count % kBlockSize != 0); }
+inline uint64_t PackedBytes(uint32_t count, uint32_t width) { return uint64_t{NumBlocks(count)} * 128 * width; }
+
+// Bits of a code for a dictionary of `size` entries: ceil(log2(size)).
+inline uint32_t CodeWidth(uint64_t size) { return size <= 1 ? 0 : uint32_t(std::bit_width(size - 1)); }
+
+inline constexpr uint64_t kForHeaderSize = 16;
+inline constexpr uint64_t kDeltaHeaderSize = 24;
+inline constexpr uint64_t kRleHeaderSize = 8;
+inline constexpr uint64_t kDictionaryHeaderSize = 8;
+
+// `bytes` = sum of the string lengths for kBytes, ignored otherwise.
+uint64_t PlainSize(PhysicalType t, uint32_t count, uint64_t bytes);
+inline uint64_t ForSize(uint32_t count, uint32_t width) { return kForHeaderSize + PackedBytes(count, width); }
+inline uint64_t DeltaSize(uint32_t count, uint32_t width) { return kDeltaHeaderSize + PackedBytes(count, width); }
+// Offset of the run values after `runs` run ends, and the whole size.
+inline uint64_t RleValuesOffset(uint64_t runs) { return Pad8(kRleHeaderSize + 4 * runs); }
+inline uint64_t RleSize(uint64_t runs, int value_width) { return Pad8(RleValuesOffset(runs) + runs * value_width); }
+// `entry_bytes`: the size of the dictionary's entries (D*width, or
+// 4(D+1) + data for kBytes).
+inline uint64_t DictionaryCodesOffset(uint64_t entry_bytes) { return Pad8(kDictionaryHeaderSize + entry_bytes); }
+inline uint64_t DictionarySize(uint64_t dict_size, uint64_t entry_bytes, uint32_t count) {
+  return DictionaryCodesOffset(entry_bytes) + PackedBytes(count, CodeWidth(dict_size));
+}
+// `bytes` = the string's length for kBytes.
+inline uint64_t ConstantSize(PhysicalType t, uint64_t bytes) {
+  return t == PhysicalType::kBytes ? Pad8(4 + bytes) : 8;
+}
+
+// ---- strings tables (plain kBytes and dictionary entries) ------------------
+
+// Appends `u32 offsets[n+1]` and the bytes of get(0..n-1) (no padding).
+// InvalidArgument if the bytes exceed the u32 offsets.
+template <typename Get>
+Status AppendStringTable(uint32_t n, Get get, std::vector<uint8_t>* out) {
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < n; ++i) total += get(i).size();
+  if (total > UINT32_MAX) {
+    return Status::InvalidArgument("page strings total " + std::to_string(total) +
+                                   " bytes, more than the 4 GiB - 1 a page can hold");
+  }
+  const size_t at = out->size();
+  out->resize(at + 4 * (uint64_t{n} + 1) + total);
+  uint8_t* offsets = out->data() + at;
+  uint8_t* data = offsets + 4 * (uint64_t{n} + 1);
+  uint32_t offset = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    std::memcpy(offsets + 4 * uint64_t{i}, &offset, 4);
+    const std::string_view s = get(i);
+    if (!s.empty()) std::memcpy(data + offset, s.data(), s.size());
+    offset += uint32_t(s.size());
+  }
+  std::memcpy(offsets + 4 * uint64_t{n}, &offset, 4);
+  return Status::OK();
+}
+
+// A validated string table of n entries inside a payload.
+struct StringTable {
+  const uint8_t* offsets = nullptr;  // n + 1 little-endian u32
+  const char* data = nullptr;
+  uint64_t bytes = 0;  // 4(n+1) + offsets[n]: the table's size
+
+  std::string_view Get(uint32_t i) const {
+    const uint32_t begin = Load<uint32_t>(offsets + 4 * uint64_t{i});
+    const uint32_t end = Load<uint32_t>(offsets + 4 * (uint64_t{i} + 1));
+    return {data + begin, end - begin};
+  }
+};
+
+// Checks the table of n strings at the start of `bytes`: the offsets fit,
+// offsets[0] = 0, offsets never decrease, the data fits. Errors name the page
+// (encoding e, count values).
+Result<StringTable> ParseStringTable(std::span<const uint8_t> bytes, uint32_t n, Encoding e, uint32_t count);
+
+// ---- errors ----------------------------------------------------------------
+
+
+// Corruption naming the page: "<encoding> page of <n> <type> values: <what>".
+Status PageCorruption(Encoding e, PhysicalType t, uint32_t count, std::string_view what);
+
+// Corruption unless the payload is exactly the size its header implies.
+Status CheckPayloadSize(Encoding e, PhysicalType t, uint32_t count, uint64_t actual, uint64_t expected);
+
+// ---- decoders ----------------------------------------------------------------
+
+// Shared by every decoder: the block bookkeeping.
+class BlockDecoder : public PageDecoder {
+ protected:
+  explicit BlockDecoder(uint32_t count) { count_ = count; }
+  // Values returned by the next Next().
+  uint32_t NextCount() const { return std::min(kBlockSize, remaining()); }
+  // InvalidArgument unless n <= remaining() and n is a multiple of the block
+  // size or the rest.
+  Status CheckSkip(uint32_t n) const;
+};
+
+// Bit-packed blocks of W inside a payload, copied to an aligned buffer when
+// the payload is not aligned for W.
+template <typename W>
+class PackedBlocks {
+ public:
+  PackedBlocks(const uint8_t* first, uint32_t width) : first_(first), width_(width) {}
+  uint32_t width() const { return width_; }
+  // The words of block b; `tmp` has room for 1024 W.
+  const W* Block(uint32_t b, W* tmp) const {
+    const uint8_t* p = first_ + uint64_t{b} * 128 * width_;
+    if (reinterpret_cast<uintptr_t>(p) % alignof(W) == 0) return reinterpret_cast<const W*>(p);
+    std::memcpy(tmp, p, 128 * width_);
+    return tmp;
+  }
+
+ private:
+  const uint8_t* first_;
+  uint32_t width_;
+};
+
+// Appends the bit-packed blocks of `count` words of `width` bits;
+// fill(begin, n, block) writes words begin..begin+n-1 to block[0..n).
+template <typename W, typename Fill>
+void AppendPackedBlocks(uint32_t count, uint32_t width, Fill fill, std::vector<uint8_t>* out) {
+  if (width == 0) return;
+  alignas(64) W words[kBlockSize];
+  alignas(64) W packed[kBlockSize];
+  for (uint32_t begin = 0; begin < count; begin += kBlockSize) {
+    const uint32_t n = std::min(kBlockSize, count - begin);
+    fill(begin, n, words);
+    std::fill(words + n, words + kBlockSize, W{0});
+    Pack1024(words, width, packed);
+    AppendBytes(out, packed, 128 * width);
+  }
+}
+
+// Checks that the slots at positions >= count of the last block are zero.
+template <typename W>
+Status CheckPackedTail(const PackedBlocks<W>& blocks, uint32_t count, Encoding e, PhysicalType t) {
+  const uint32_t used = count - (NumBlocks(count) - 1) * kBlockSize;
+  if (used == kBlockSize || blocks.width() == 0) return Status::OK();
+  alignas(64) W copy[kBlockSize];
+  alignas(64) W values[kBlockSize];
+  Unpack1024(blocks.Block(NumBlocks(count) - 1, copy), blocks.width(), values);
+  for (uint32_t i = used; i < kBlockSize; ++i) {
+    if (values[i] != 0) {
+      return PageCorruption(e, t, count, "packed slot " + std::to_string(i) +
+                                             " after the last value of the last block is not zero");
+    }
+  }
+  return Status::OK();
+}
+
+using DecoderResult = Result<std::unique_ptr<PageDecoder>>;
+
+// ---- the encodings -----------------------------------------------------------
+// Encoders append the payload of in.count > 0 values; REQUIRES:
+// EncodingSupports(e, in.type). Decoder factories validate the structure of
+// a payload of count > 0 values of a supported type.
+
+Status EncodePlain(const PageValues& in, std::vector<uint8_t>* out);
+DecoderResult MakePlainDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
+// base: the smallest value as W (zero-extended); width: bits of max - min.
+void EncodeFor(const PageValues& in, uint64_t base, uint32_t width, std::vector<uint8_t>* out);
+DecoderResult MakeForDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
+// A validated for_bitpack payload, for kernels that work on the packed
+// blocks directly (e.g. fused decode + aggregate with UnpackSum1024).
+struct ForPage {
+  uint64_t base = 0;               // a W value
+  uint32_t width = 0;              // <= bits(W)
+  const uint8_t* blocks = nullptr; // NumBlocks(count) blocks of 128 * width bytes
+};
+Result<ForPage> ParseForPage(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
+// min_delta: the smallest delta as signed W (zero-extended to u64); width:
+// bits of max - min of the deltas.
+void EncodeDelta(const PageValues& in, uint64_t min_delta, uint32_t width, std::vector<uint8_t>* out);
+DecoderResult MakeDeltaDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
+// runs: the number of maximal runs of equal bit patterns.
+void EncodeRle(const PageValues& in, uint32_t runs, std::vector<uint8_t>* out);
+DecoderResult MakeRleDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
+// A page-local dictionary: entries in order of first occurrence, compared by
+// bit pattern (floats) or bytes (strings).
+struct Dictionary {
+  std::vector<uint32_t> codes;  // one per value
+  std::vector<uint32_t> first;  // per entry: the position of its first occurrence
+  uint64_t entry_bytes = 0;     // DictionarySize()'s entry_bytes
+};
+struct DictionaryLimits {
+  uint32_t max_size = UINT32_MAX;  // give up beyond this many entries
+  // Give up if more than half of the first kDictionaryProbe values are
+  // distinct: a cheap sign that the page is mostly unique.
+  bool probe = false;
+};
+inline constexpr uint32_t kDictionaryProbe = 4096;
+// False (and `dict` unusable) if it gave up.
+bool BuildDictionary(const PageValues& in, DictionaryLimits limits, Dictionary* dict);
+Status EncodeDictionary(const PageValues& in, const Dictionary& dict, std::vector<uint8_t>* out);
+DecoderResult MakeDictionaryDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
+// REQUIRES: all values equal.
+Status EncodeConstant(const PageValues& in, std::vector<uint8_t>* out);
+DecoderResult MakeConstantDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
+// ---- analysis (choose.cc) -----------------------------------------------------
+
+// What one pass over an integer page finds. W values zero-extended to u64.
+struct IntegerStats {
+  uint64_t min = 0;         // the smallest value (FOR base)
+  uint32_t for_width = 0;   // bits of max - min
+  uint64_t min_delta = 0;   // the smallest delta read as signed W (0 for one value)
+  uint32_t delta_width = 0; // bits of max - min of the deltas
+  uint32_t runs = 0;        // maximal runs of equal values
+};
+IntegerStats AnalyzeIntegers(const PageValues& in);  // REQUIRES: integer type, count > 0
+
+// Maximal runs of equal bit patterns (strings: equal bytes). REQUIRES: count > 0.
+uint32_t CountRuns(const PageValues& in);
+
+}  // namespace dp::format::internal

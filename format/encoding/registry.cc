@@ -1,0 +1,165 @@
+// The table of page encodings (spec/format.md §"Encodings"): forced
+// encoding, decoder construction and whole-page decoding dispatch through it.
+#include "format/encoding/internal.h"
+
+namespace dp::format {
+namespace internal {
+namespace {
+
+struct EncodingOps {
+  std::string_view name;
+  DecoderResult (*make_decoder)(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+};
+
+// Indexed by the on-disk id.
+constexpr EncodingOps kEncodings[] = {
+    {"plain", &MakePlainDecoder},            // 0
+    {"for_bitpack", &MakeForDecoder},        // 1
+    {"delta_bitpack", &MakeDeltaDecoder},    // 2
+    {"rle", &MakeRleDecoder},                // 3
+    {"dictionary", &MakeDictionaryDecoder},  // 4
+    {"constant", &MakeConstantDecoder},      // 5
+};
+static_assert(std::size(kEncodings) == kMaxEncoding + 1, "one entry per dp::Encoding");
+
+const EncodingOps* Find(Encoding e) {
+  const auto id = static_cast<uint8_t>(e);
+  return id < std::size(kEncodings) ? &kEncodings[id] : nullptr;
+}
+
+// The decoder of a page without values.
+class EmptyDecoder final : public BlockDecoder {
+ public:
+  EmptyDecoder() : BlockDecoder(0) {}
+  Result<const void*> Next(void* scratch, std::string_view*, uint32_t* n) override {
+    *n = 0;
+    return static_cast<const void*>(scratch);
+  }
+  Status Skip(uint32_t n) override { return CheckSkip(n); }
+};
+
+}  // namespace
+
+
+Status PageCorruption(Encoding e, PhysicalType t, uint32_t count, std::string_view what) {
+  std::string msg(EncodingName(e));
+  msg += " page of ";
+  msg += std::to_string(count);
+  msg += ' ';
+  msg += PhysicalTypeName(t);
+  msg += " values: ";
+  msg += what;
+  return Status::Corruption(std::move(msg));
+}
+
+Status CheckPayloadSize(Encoding e, PhysicalType t, uint32_t count, uint64_t actual, uint64_t expected) {
+  if (actual == expected) return Status::OK();
+  return PageCorruption(e, t, count,
+                        "payload is " + std::to_string(actual) + " bytes, its header implies " +
+                            std::to_string(expected));
+}
+
+Status BlockDecoder::CheckSkip(uint32_t n) const {
+  if (n > remaining()) {
+    return Status::InvalidArgument("cannot skip " + std::to_string(n) + " values, only " +
+                                   std::to_string(remaining()) + " remain in the page");
+  }
+  if (n % kBlockSize != 0 && n != remaining()) {
+    return Status::InvalidArgument("cannot skip " + std::to_string(n) +
+                                   " values: not a multiple of 1024 nor the rest of the page");
+  }
+  return Status::OK();
+}
+
+}  // namespace internal
+
+Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
+  using namespace internal;
+  if (!EncodingSupports(e, in.type)) {
+    return Status::InvalidArgument(std::string(EncodingName(e)) + " encoding cannot hold " +
+                                   std::string(PhysicalTypeName(in.type)) + " values");
+  }
+  if (in.count == 0) return Status::OK();  // every encoding: empty payload
+  switch (e) {
+    case Encoding::kPlain: return EncodePlain(in, out);
+    case Encoding::kForBitpack: {
+      const IntegerStats s = AnalyzeIntegers(in);
+      EncodeFor(in, s.min, s.for_width, out);
+      return Status::OK();
+    }
+    case Encoding::kDeltaBitpack: {
+      const IntegerStats s = AnalyzeIntegers(in);
+      EncodeDelta(in, s.min_delta, s.delta_width, out);
+      return Status::OK();
+    }
+    case Encoding::kRle: EncodeRle(in, CountRuns(in), out); return Status::OK();
+    case Encoding::kDictionary: {
+      Dictionary dict;
+      BuildDictionary(in, DictionaryLimits{}, &dict);
+      return EncodeDictionary(in, dict, out);
+    }
+    case Encoding::kConstant:
+      if (CountRuns(in) != 1) {
+        return Status::InvalidArgument("constant encoding needs all " + std::to_string(in.count) +
+                                       " values of the page to be equal");
+      }
+      return EncodeConstant(in, out);
+  }
+  return Status::InvalidArgument("unknown encoding id " + std::to_string(static_cast<int>(e)));
+}
+
+Result<std::unique_ptr<PageDecoder>> PageDecoder::Make(Encoding e, PhysicalType t, std::span<const uint8_t> payload,
+                                                       uint32_t count) {
+  using namespace internal;
+  const EncodingOps* ops = Find(e);
+  if (ops == nullptr) {
+    return Status::Corruption("page of " + std::to_string(count) + " " + std::string(PhysicalTypeName(t)) +
+                              " values has unknown encoding id " + std::to_string(static_cast<int>(e)));
+  }
+  if (!EncodingSupports(e, t)) return PageCorruption(e, t, count, "this encoding cannot hold this type");
+  if (count == 0) {
+    DP_RETURN_IF_ERROR(CheckPayloadSize(e, t, count, payload.size(), 0));
+    return std::unique_ptr<PageDecoder>(new EmptyDecoder());
+  }
+  return ops->make_decoder(t, payload, count);
+}
+
+Status DecodeAll(Encoding e, PhysicalType t, std::span<const uint8_t> payload, uint32_t count, void* out,
+                 std::string_view* out_strings) {
+  DP_ASSIGN_OR_RETURN(std::unique_ptr<PageDecoder> decoder, PageDecoder::Make(e, t, payload, count));
+  // Whole blocks decode straight into the output; the last partial one goes
+  // through `tail`, as decoders write whole blocks.
+  alignas(64) uint8_t tail[kBlockSize * 8];
+  std::string_view tail_strings[kBlockSize];
+  const size_t width = t == PhysicalType::kBytes ? 0 : PhysicalWidth(t);
+  auto* bytes = static_cast<uint8_t*>(out);
+  for (uint32_t pos = 0; pos < count;) {
+    const bool whole = count - pos >= kBlockSize;
+    uint32_t n = 0;
+    if (t == PhysicalType::kBytes) {
+      std::string_view* dst = out_strings + pos;
+      std::string_view* scratch = whole ? dst : tail_strings;
+      DP_ASSIGN_OR_RETURN(const void* got, decoder->Next(nullptr, scratch, &n));
+      if (got != dst) std::copy_n(static_cast<const std::string_view*>(got), n, dst);
+    } else {
+      uint8_t* dst = bytes + size_t{pos} * width;
+      void* scratch = whole && reinterpret_cast<uintptr_t>(dst) % width == 0 ? dst : tail;
+      DP_ASSIGN_OR_RETURN(const void* got, decoder->Next(scratch, nullptr, &n));
+      if (got != dst) std::memcpy(dst, got, size_t{n} * width);
+    }
+    pos += n;
+  }
+  return Status::OK();
+}
+
+}  // namespace dp::format
+
+namespace dp {
+
+// Declared in dp/writer.h; names come from the encoding table above.
+std::string_view EncodingName(Encoding e) {
+  const auto* ops = format::internal::Find(e);
+  return ops ? ops->name : "unknown";
+}
+
+}  // namespace dp

@@ -1,0 +1,116 @@
+// Test pages: values of one physical type owned by the test, and checks that
+// a payload decodes back to them bit for bit.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "format/encoding.h"
+
+namespace dp::format::testing {
+
+inline constexpr Encoding kAllEncodings[] = {Encoding::kPlain, Encoding::kForBitpack, Encoding::kDeltaBitpack,
+                                             Encoding::kRle,   Encoding::kDictionary, Encoding::kConstant};
+
+struct Page {
+  PhysicalType type = PhysicalType::kI64;
+  uint32_t count = 0;
+  std::vector<uint64_t> storage;  // fixed width: the values, 8-byte aligned
+  std::vector<std::string> owned;
+  std::vector<std::string_view> strings;
+
+  const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(storage.data()); }
+  PageValues View() const { return {type, count, storage.data(), strings.data()}; }
+
+  bool AllEqual() const {
+    if (type == PhysicalType::kBytes) {
+      for (uint32_t i = 1; i < count; ++i) {
+        if (strings[i] != strings[0]) return false;
+      }
+      return true;
+    }
+    const size_t w = PhysicalWidth(type);
+    for (uint32_t i = 1; i < count; ++i) {
+      if (std::memcmp(bytes() + i * w, bytes(), w) != 0) return false;
+    }
+    return true;
+  }
+};
+
+template <typename T>
+Page FixedPage(PhysicalType t, const std::vector<T>& values) {
+  Page p;
+  p.type = t;
+  p.count = uint32_t(values.size());
+  p.storage.resize((values.size() * sizeof(T) + 7) / 8);
+  if (!values.empty()) std::memcpy(p.storage.data(), values.data(), values.size() * sizeof(T));
+  return p;
+}
+
+inline Page StringPage(std::vector<std::string> values) {
+  Page p;
+  p.type = PhysicalType::kBytes;
+  p.count = uint32_t(values.size());
+  p.owned = std::move(values);
+  for (const std::string& s : p.owned) p.strings.emplace_back(s);
+  return p;
+}
+
+// Decodes `payload` with DecodeAll and checks every value, bit for bit.
+inline void ExpectDecodeAll(Encoding e, const Page& page, std::span<const uint8_t> payload) {
+  if (page.type == PhysicalType::kBytes) {
+    std::vector<std::string_view> out(page.count);
+    const Status s = DecodeAll(e, page.type, payload, page.count, nullptr, out.data());
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    for (uint32_t i = 0; i < page.count; ++i) ASSERT_EQ(out[i], page.strings[i]) << "value " << i;
+    return;
+  }
+  const size_t w = PhysicalWidth(page.type);
+  std::vector<uint64_t> out(page.count + 1);
+  const Status s = DecodeAll(e, page.type, payload, page.count, out.data(), nullptr);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const auto* got = reinterpret_cast<const uint8_t*>(out.data());
+  for (uint32_t i = 0; i < page.count; ++i) {
+    ASSERT_EQ(std::memcmp(got + i * w, page.bytes() + i * w, w), 0) << "value " << i;
+  }
+}
+
+// Decodes block by block, skipping every block whose index is odd, and
+// checks the blocks it reads.
+inline void ExpectStreamedWithSkips(Encoding e, const Page& page, std::span<const uint8_t> payload) {
+  auto decoder = PageDecoder::Make(e, page.type, payload, page.count);
+  ASSERT_TRUE(decoder.ok()) << decoder.status().ToString();
+  PageDecoder& d = **decoder;
+  alignas(64) uint8_t scratch[kBlockSize * 8];
+  std::string_view strings[kBlockSize];
+  const size_t w = PhysicalWidth(page.type);
+  for (uint32_t block = 0; d.remaining() > 0; ++block) {
+    const uint32_t pos = page.count - d.remaining();
+    if (block % 2 == 1) {
+      const Status s = d.Skip(std::min(kBlockSize, d.remaining()));
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      continue;
+    }
+    uint32_t n = 0;
+    auto got = d.Next(scratch, strings, &n);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    ASSERT_EQ(n, std::min(kBlockSize, page.count - pos));
+    for (uint32_t i = 0; i < n; ++i) {
+      if (page.type == PhysicalType::kBytes) {
+        ASSERT_EQ(static_cast<const std::string_view*>(*got)[i], page.strings[pos + i]) << "value " << pos + i;
+      } else {
+        ASSERT_EQ(std::memcmp(static_cast<const uint8_t*>(*got) + i * w, page.bytes() + (pos + i) * w, w), 0)
+            << "value " << pos + i;
+      }
+    }
+  }
+  uint32_t n = 99;
+  ASSERT_TRUE(d.Next(scratch, strings, &n).ok());
+  EXPECT_EQ(n, 0u);
+}
+
+}  // namespace dp::format::testing
