@@ -19,12 +19,6 @@ class ConstantDecoder final : public BlockDecoder {
     return static_cast<const void*>(scratch);
   }
 
-  Status Skip(uint32_t n) override {
-    DP_RETURN_IF_ERROR(CheckSkip(n));
-    position_ += n;
-    return Status::OK();
-  }
-
  private:
   B value_;
 };
@@ -38,12 +32,6 @@ class ConstantBytesDecoder final : public BlockDecoder {
     std::fill_n(strings, *n, value_);
     position_ += *n;
     return static_cast<const void*>(strings);
-  }
-
-  Status Skip(uint32_t n) override {
-    DP_RETURN_IF_ERROR(CheckSkip(n));
-    position_ += n;
-    return Status::OK();
   }
 
  private:

@@ -182,12 +182,6 @@ class DictionaryDecoder final : public BlockDecoder {
     return static_cast<const void*>(out);
   }
 
-  Status Skip(uint32_t n) override {
-    DP_RETURN_IF_ERROR(CheckSkip(n));
-    position_ += n;
-    return Status::OK();
-  }
-
  private:
   std::vector<Entry> entries_;
   CodeReader codes_;

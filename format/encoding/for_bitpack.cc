@@ -30,12 +30,6 @@ class ForDecoder final : public BlockDecoder {
     return static_cast<const void*>(scratch);
   }
 
-  Status Skip(uint32_t n) override {
-    DP_RETURN_IF_ERROR(CheckSkip(n));
-    position_ += n;
-    return Status::OK();
-  }
-
  private:
   PackedBlocks<W> blocks_;
   W base_;

@@ -195,6 +195,15 @@ Status CheckPayloadSize(Encoding e, PhysicalType t, uint32_t count, uint64_t act
 
 // Shared by every decoder: the block bookkeeping.
 class BlockDecoder : public PageDecoder {
+ public:
+  // Random-access encodings skip by moving the position; encodings with
+  // running state (delta, rle) override this.
+  Status Skip(uint32_t n) override {
+    DP_RETURN_IF_ERROR(CheckSkip(n));
+    position_ += n;
+    return Status::OK();
+  }
+
  protected:
   explicit BlockDecoder(uint32_t count) { count_ = count; }
   // Values returned by the next Next().

@@ -23,12 +23,6 @@ class PlainFixedDecoder final : public BlockDecoder {
     return static_cast<const void*>(scratch);
   }
 
-  Status Skip(uint32_t n) override {
-    DP_RETURN_IF_ERROR(CheckSkip(n));
-    position_ += n;
-    return Status::OK();
-  }
-
  private:
   const uint8_t* data_;
 };
@@ -46,12 +40,6 @@ class PlainBoolDecoder final : public BlockDecoder {
     return static_cast<const void*>(scratch);
   }
 
-  Status Skip(uint32_t n) override {
-    DP_RETURN_IF_ERROR(CheckSkip(n));
-    position_ += n;
-    return Status::OK();
-  }
-
  private:
   const uint8_t* bits_;
 };
@@ -65,12 +53,6 @@ class PlainBytesDecoder final : public BlockDecoder {
     for (uint32_t i = 0; i < *n; ++i) strings[i] = table_.Get(position_ + i);
     position_ += *n;
     return static_cast<const void*>(strings);
-  }
-
-  Status Skip(uint32_t n) override {
-    DP_RETURN_IF_ERROR(CheckSkip(n));
-    position_ += n;
-    return Status::OK();
   }
 
  private:

@@ -35,7 +35,6 @@ class EmptyDecoder final : public BlockDecoder {
     *n = 0;
     return static_cast<const void*>(scratch);
   }
-  Status Skip(uint32_t n) override { return CheckSkip(n); }
 };
 
 }  // namespace
