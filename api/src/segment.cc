@@ -1,5 +1,6 @@
 #include "dp/segment.h"
 
+#include <cassert>
 #include <cstring>
 
 #include "api/src/seam.h"
@@ -206,7 +207,11 @@ std::string Segment::created_by() const {
   return rep_->footer->created_by() ? rep_->footer->created_by()->str() : std::string();
 }
 
-RowGroupMeta Segment::row_group(int index) const { return rep_->row_groups.at(index); }
+RowGroupMeta Segment::row_group(int index) const {
+  assert(index >= 0 && index < num_row_groups());
+  if (index < 0 || index >= num_row_groups()) return RowGroupMeta{-1};  // REQUIRES violated
+  return rep_->row_groups[index];
+}
 
 Result<ColumnChunkMeta> Segment::column_chunk(int column, int row_group) const {
   return internal::Guard("Segment::column_chunk", [&]() -> Result<ColumnChunkMeta> {

@@ -192,6 +192,7 @@ class Segment {
   int ColumnIndex(std::string_view name) const;
   Result<int> FindColumn(std::string_view name) const;  // NotFound names the file
 
+  // REQUIRES: 0 <= index < num_row_groups() (otherwise index -1 is returned).
   RowGroupMeta row_group(int index) const;
   // Verifies the column's metadata block on first use.
   Result<ColumnChunkMeta> column_chunk(int column, int row_group) const;
