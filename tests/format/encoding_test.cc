@@ -325,6 +325,13 @@ TEST(EncodingChoice, ObviousCases) {
   for (auto& x : small) x = int64_t(rng() % 1000);
   EXPECT_EQ(Chosen(FixedPage(PhysicalType::kI64, small)), Encoding::kForBitpack);
 
+  // A few values spread over a wide range: a dictionary of 8 entries (3-bit
+  // codes) instead of a 33-bit frame of reference.
+  std::vector<int64_t> tenants(65536);
+  const int64_t tenant_ids[8] = {7, 1'000'003, 55'555'555, 123'456'789, 987'654'321, 4'000'000'000, 42, 8'000'000'000};
+  for (auto& x : tenants) x = tenant_ids[rng() % 8];
+  EXPECT_EQ(Chosen(FixedPage(PhysicalType::kI64, tenants)), Encoding::kDictionary);
+
   std::vector<std::string> categories(65536);
   for (auto& s : categories) s = "category-" + std::to_string(rng() % 50);
   EXPECT_EQ(Chosen(StringPage(categories)), Encoding::kDictionary);
