@@ -14,22 +14,32 @@ IntegerStats AnalyzeIntegersT(const T* v, uint32_t count) {
   using W = WordOf<T>;
   using S = std::make_signed_t<W>;
   T lo = v[0], hi = v[0];
-  S dlo = std::numeric_limits<S>::max(), dhi = std::numeric_limits<S>::min();
+  S dlo = std::numeric_limits<S>::max();
   uint32_t changes = 0;
-  for (uint32_t i = 1; i < count; ++i) {
-    lo = std::min(lo, v[i]);
-    hi = std::max(hi, v[i]);
-    const auto d = S(W(ToWord(v[i]) - ToWord(v[i - 1])));
-    dlo = std::min(dlo, d);
-    dhi = std::max(dhi, d);
-    changes += v[i] != v[i - 1];
+  // Largest delta of each block (slot 0 of block 0 has no delta).
+  std::vector<S> block_dhi(NumBlocks(count), std::numeric_limits<S>::min());
+  for (uint32_t b = 0; b < block_dhi.size(); ++b) {
+    const uint32_t end = std::min(count, (b + 1) * kBlockSize);
+    S dhi = std::numeric_limits<S>::min();
+    for (uint32_t i = std::max(1u, b * kBlockSize); i < end; ++i) {
+      lo = std::min(lo, v[i]);
+      hi = std::max(hi, v[i]);
+      const auto d = S(W(ToWord(v[i]) - ToWord(v[i - 1])));
+      dlo = std::min(dlo, d);
+      dhi = std::max(dhi, d);
+      changes += v[i] != v[i - 1];
+    }
+    block_dhi[b] = dhi;
   }
   IntegerStats s;
   s.min = ToWord(lo);
   s.for_width = uint32_t(std::bit_width(W(ToWord(hi) - ToWord(lo))));
-  if (count > 1) {
-    s.min_delta = W(dlo);
-    s.delta_width = uint32_t(std::bit_width(W(W(dhi) - W(dlo))));  // exact: the range fits W
+  if (count > 1) s.min_delta = W(dlo);
+  s.delta_widths.resize(block_dhi.size());
+  for (size_t b = 0; b < block_dhi.size(); ++b) {
+    // A block with no delta (a one-value page) packs only slot 0 = 0.
+    const bool none = block_dhi[b] == std::numeric_limits<S>::min() && count <= 1;
+    s.delta_widths[b] = none ? 0 : uint8_t(std::bit_width(W(W(block_dhi[b]) - W(dlo))));  // the range fits W
   }
   s.runs = changes + 1;
   return s;
@@ -109,7 +119,7 @@ Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options
     }
     // FOR decodes fastest after plain; delta must save 10% to be taken.
     Choice best{Encoding::kForBitpack, ForSize(in.count, s.for_width)};
-    const uint64_t delta = DeltaSize(in.count, s.delta_width);
+    const uint64_t delta = DeltaSize(s.delta_widths);
     if (10 * delta < 9 * best.size) best = {Encoding::kDeltaBitpack, delta};
     const uint64_t plain = PlainSize(t, in.count, 0);
     if (plain <= best.size) best = {Encoding::kPlain, plain};
@@ -126,7 +136,7 @@ Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options
     switch (best.encoding) {
       case Encoding::kDictionary: DP_RETURN_IF_ERROR(EncodeDictionary(in, dict, out)); break;
       case Encoding::kForBitpack: EncodeFor(in, s.min, s.for_width, out); break;
-      case Encoding::kDeltaBitpack: EncodeDelta(in, s.min_delta, s.delta_width, out); break;
+      case Encoding::kDeltaBitpack: EncodeDelta(in, s.min_delta, s.delta_widths, out); break;
       case Encoding::kRle: EncodeRle(in, s.runs, out); break;
       default: DP_RETURN_IF_ERROR(EncodePlain(in, out)); break;
     }

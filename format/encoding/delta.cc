@@ -8,18 +8,41 @@ namespace {
 
 constexpr Encoding kE = Encoding::kDeltaBitpack;
 
+// Blocks of per-block bit widths laid end to end.
+template <typename W>
+class DeltaBlocks {
+ public:
+  DeltaBlocks(const uint8_t* first, const uint8_t* widths, uint32_t num_blocks) : widths_(widths) {
+    offsets_.resize(num_blocks);
+    uint64_t off = 0;
+    for (uint32_t b = 0; b < num_blocks; ++b) {
+      offsets_[b] = off;
+      off += 128ull * widths[b];
+    }
+    first_ = first;
+  }
+  uint32_t width(uint32_t b) const { return widths_[b]; }
+  PackedBlocks<W> Block(uint32_t b) const { return PackedBlocks<W>(first_ + offsets_[b], widths_[b]); }
+
+ private:
+  const uint8_t* first_ = nullptr;
+  const uint8_t* widths_;
+  std::vector<uint64_t> offsets_;
+};
+
 template <typename T>
 class DeltaDecoder final : public BlockDecoder {
   using W = WordOf<T>;
 
  public:
-  DeltaDecoder(PackedBlocks<W> blocks, W first, W min_delta, uint32_t count)
-      : BlockDecoder(count), blocks_(blocks), prev_(W(first - min_delta)), min_delta_(min_delta) {}
+  DeltaDecoder(DeltaBlocks<W> blocks, W first, W min_delta, uint32_t count)
+      : BlockDecoder(count), blocks_(std::move(blocks)), prev_(W(first - min_delta)), min_delta_(min_delta) {}
 
   Result<const void*> Next(void* scratch, std::string_view*, uint32_t* n) override {
     *n = NextCount();
     if (*n == 0) return static_cast<const void*>(scratch);  // no block left to read
-    Unpack1024(blocks_.Block(position_ / kBlockSize, copy_), blocks_.width(), words_);
+    const uint32_t b = position_ / kBlockSize;
+    Unpack1024(blocks_.Block(b).Block(0, copy_), blocks_.width(b), words_);
     auto* out = static_cast<T*>(scratch);
     W acc = prev_;
     for (uint32_t i = 0; i < *n; ++i) {
@@ -37,7 +60,8 @@ class DeltaDecoder final : public BlockDecoder {
     const uint32_t end = position_ + n;
     while (position_ < end) {
       const uint32_t k = std::min(kBlockSize, end - position_);
-      const uint64_t sum = UnpackSum1024(blocks_.Block(position_ / kBlockSize, copy_), blocks_.width());
+      const uint32_t b = position_ / kBlockSize;
+      const uint64_t sum = UnpackSum1024(blocks_.Block(b).Block(0, copy_), blocks_.width(b));
       prev_ = W(prev_ + W(uint64_t{k} * min_delta_ + sum));  // slots past count are zero
       position_ += k;
     }
@@ -45,7 +69,7 @@ class DeltaDecoder final : public BlockDecoder {
   }
 
  private:
-  PackedBlocks<W> blocks_;
+  DeltaBlocks<W> blocks_;
   W prev_;  // the value before position_ (first - min_delta at the start)
   W min_delta_;
   alignas(64) W copy_[kBlockSize];
@@ -53,39 +77,53 @@ class DeltaDecoder final : public BlockDecoder {
 };
 
 template <typename T>
-void EncodeDeltaT(const T* v, uint32_t count, WordOf<T> min_delta, uint32_t width, std::vector<uint8_t>* out) {
+void EncodeDeltaT(const T* v, uint32_t count, WordOf<T> min_delta, const std::vector<uint8_t>& widths,
+                  std::vector<uint8_t>* out) {
   using W = WordOf<T>;
   Append<uint64_t>(out, ToWord(v[0]));
   Append<uint64_t>(out, min_delta);
-  Append<uint64_t>(out, width);  // u8 width + 7 zero bytes
-  AppendPackedBlocks<W>(
-      count, width,
-      [&](uint32_t begin, uint32_t n, W* words) {
-        uint32_t i = 0;
-        if (begin == 0) words[i++] = 0;
-        for (; i < n; ++i) words[i] = W(ToWord(v[begin + i]) - ToWord(v[begin + i - 1]) - min_delta);
-      },
-      out);
+  Append<uint64_t>(out, 0);  // reserved
+  out->insert(out->end(), widths.begin(), widths.end());
+  out->resize(out->size() + (Pad8(widths.size()) - widths.size()), 0);
+  alignas(64) W words[kBlockSize];
+  alignas(64) W packed[kBlockSize];
+  for (uint32_t b = 0; b < widths.size(); ++b) {
+    const uint32_t begin = b * kBlockSize, n = std::min(kBlockSize, count - begin);
+    uint32_t i = 0;
+    if (begin == 0) words[i++] = 0;
+    for (; i < n; ++i) words[i] = W(ToWord(v[begin + i]) - ToWord(v[begin + i - 1]) - min_delta);
+    std::fill(words + n, words + kBlockSize, W{0});
+    if (widths[b] == 0) continue;
+    Pack1024(words, widths[b], packed);
+    AppendBytes(out, packed, 128 * widths[b]);
+  }
 }
 
 }  // namespace
 
-void EncodeDelta(const PageValues& in, uint64_t min_delta, uint32_t width, std::vector<uint8_t>* out) {
+void EncodeDelta(const PageValues& in, uint64_t min_delta, const std::vector<uint8_t>& block_widths,
+                 std::vector<uint8_t>* out) {
   VisitInteger(in.type, [&](auto t) {
     using T = decltype(t);
-    EncodeDeltaT(static_cast<const T*>(in.values), in.count, WordOf<T>(min_delta), width, out);
+    EncodeDeltaT(static_cast<const T*>(in.values), in.count, WordOf<T>(min_delta), block_widths, out);
   });
 }
 
 DecoderResult MakeDeltaDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count) {
-  if (payload.size() < kDeltaHeaderSize) {
+  const uint32_t num_blocks = NumBlocks(count);
+  const uint64_t widths_end = kDeltaHeaderSize + Pad8(num_blocks);
+  if (payload.size() < widths_end) {
     return PageCorruption(kE, t, count,
-                          "payload is " + std::to_string(payload.size()) + " bytes, shorter than the 24-byte header");
+                          "payload is " + std::to_string(payload.size()) + " bytes, shorter than the " +
+                              std::to_string(widths_end) + "-byte header and block widths");
   }
   const uint64_t first = Load<uint64_t>(payload.data());
   const uint64_t min_delta = Load<uint64_t>(payload.data() + 8);
-  const uint32_t width = payload[16];
-  if (!IsZero(payload.data() + 17, 7)) return PageCorruption(kE, t, count, "header bytes 17..23 are not zero");
+  if (!IsZero(payload.data() + 16, 8)) return PageCorruption(kE, t, count, "header bytes 16..23 are not zero");
+  const uint8_t* widths = payload.data() + kDeltaHeaderSize;
+  if (!IsZero(widths + num_blocks, Pad8(num_blocks) - num_blocks)) {
+    return PageCorruption(kE, t, count, "padding after the block widths is not zero");
+  }
   return VisitInteger(t, [&](auto v) -> DecoderResult {
     using T = decltype(v);
     using W = WordOf<T>;
@@ -96,20 +134,27 @@ DecoderResult MakeDeltaDecoder(PhysicalType t, std::span<const uint8_t> payload,
     if (min_delta > W(~W{0})) {
       return PageCorruption(kE, t, count, "min_delta " + std::to_string(min_delta) + " does not fit the 32-bit word");
     }
-    if (width > kBits) {
-      return PageCorruption(kE, t, count,
-                            "bit width " + std::to_string(width) + " exceeds the " + std::to_string(kBits) + "-bit word");
+    std::vector<uint8_t> w(widths, widths + num_blocks);
+    for (uint32_t b = 0; b < num_blocks; ++b) {
+      if (w[b] > kBits) {
+        return PageCorruption(kE, t, count, "block " + std::to_string(b) + " bit width " + std::to_string(w[b]) +
+                                                " exceeds the " + std::to_string(kBits) + "-bit word");
+      }
     }
-    DP_RETURN_IF_ERROR(CheckPayloadSize(kE, t, count, payload.size(), DeltaSize(count, width)));
-    const PackedBlocks<W> blocks(payload.data() + kDeltaHeaderSize, width);
-    if (width > 0) {
+    DP_RETURN_IF_ERROR(CheckPayloadSize(kE, t, count, payload.size(), DeltaSize(w)));
+    DeltaBlocks<W> blocks(payload.data() + widths_end, widths, num_blocks);
+    if (count > 0 && blocks.width(0) > 0) {
       alignas(64) W copy[kBlockSize];
       alignas(64) W words[kBlockSize];
-      Unpack1024(blocks.Block(0, copy), width, words);
+      Unpack1024(blocks.Block(0).Block(0, copy), blocks.width(0), words);
       if (words[0] != 0) return PageCorruption(kE, t, count, "packed slot 0 (no delta) is not zero");
     }
-    DP_RETURN_IF_ERROR(CheckPackedTail(blocks, count, kE, t));
-    return std::unique_ptr<PageDecoder>(new DeltaDecoder<T>(blocks, W(first), W(min_delta), count));
+    if (count > 0) {
+      // The last block's slots past count must be zero.
+      const uint32_t last = num_blocks - 1;
+      DP_RETURN_IF_ERROR(CheckPackedTail(blocks.Block(last), count - last * kBlockSize, kE, t));
+    }
+    return std::unique_ptr<PageDecoder>(new DeltaDecoder<T>(std::move(blocks), W(first), W(min_delta), count));
   });
 }
 

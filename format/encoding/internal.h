@@ -122,7 +122,12 @@ inline constexpr uint64_t kDictionaryHeaderSize = 8;
 // `bytes` = sum of the string lengths for kBytes, ignored otherwise.
 uint64_t PlainSize(PhysicalType t, uint32_t count, uint64_t bytes);
 inline uint64_t ForSize(uint32_t count, uint32_t width) { return kForHeaderSize + PackedBytes(count, width); }
-inline uint64_t DeltaSize(uint32_t count, uint32_t width) { return kDeltaHeaderSize + PackedBytes(count, width); }
+// delta_bitpack: one bit width per block (u8 each, padded to 8), then blocks.
+inline uint64_t DeltaSize(const std::vector<uint8_t>& block_widths) {
+  uint64_t size = kDeltaHeaderSize + Pad8(block_widths.size());
+  for (uint8_t w : block_widths) size += 128ull * w;
+  return size;
+}
 // Offset of the run values after `runs` run ends, and the whole size.
 inline uint64_t RleValuesOffset(uint64_t runs) { return Pad8(kRleHeaderSize + 4 * runs); }
 inline uint64_t RleSize(uint64_t runs, int value_width) { return Pad8(RleValuesOffset(runs) + runs * value_width); }
@@ -291,7 +296,8 @@ Result<ForPage> ParseForPage(PhysicalType t, std::span<const uint8_t> payload, u
 
 // min_delta: the smallest delta as signed W (zero-extended to u64); width:
 // bits of max - min of the deltas.
-void EncodeDelta(const PageValues& in, uint64_t min_delta, uint32_t width, std::vector<uint8_t>* out);
+void EncodeDelta(const PageValues& in, uint64_t min_delta, const std::vector<uint8_t>& block_widths,
+                 std::vector<uint8_t>* out);
 DecoderResult MakeDeltaDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
 
 // runs: the number of maximal runs of equal bit patterns.
@@ -328,7 +334,8 @@ struct IntegerStats {
   uint64_t min = 0;         // the smallest value (FOR base)
   uint32_t for_width = 0;   // bits of max - min
   uint64_t min_delta = 0;   // the smallest delta read as signed W (0 for one value)
-  uint32_t delta_width = 0; // bits of max - min of the deltas
+  // Per 1024-value block: bits of (largest delta in the block - min_delta).
+  std::vector<uint8_t> delta_widths;
   uint32_t runs = 0;        // maximal runs of equal values
 };
 IntegerStats AnalyzeIntegers(const PageValues& in);  // REQUIRES: integer type, count > 0

@@ -88,7 +88,7 @@ Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
     }
     case Encoding::kDeltaBitpack: {
       const IntegerStats s = AnalyzeIntegers(in);
-      EncodeDelta(in, s.min_delta, s.delta_width, out);
+      EncodeDelta(in, s.min_delta, s.delta_widths, out);
       return Status::OK();
     }
     case Encoding::kRle: EncodeRle(in, CountRuns(in), out); return Status::OK();

@@ -253,11 +253,24 @@ TEST(EncodingLayout, ForBitpack) {
 }
 
 TEST(EncodingLayout, DeltaBitpack) {
-  // 10, 12, 11: deltas 2, -1; min_delta -1; packed 0, 3, 0 in 2 bits.
+  // 10, 12, 11: deltas 2, -1; min_delta -1; packed 0, 3, 0 in 2 bits. The
+  // header's last 8 bytes are zero; one width byte per block, padded to 8.
   std::vector<uint8_t> expected = Bytes({10, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0,
-                                         2,  0, 0, 0, 0, 0, 0, 0});
+                                         0,  0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0});
   expected = Concat(expected, Row0Block32(2, {0, 3, 0}));
   EXPECT_EQ(Encode(Encoding::kDeltaBitpack, FixedPage<int32_t>(PhysicalType::kI32, {10, 12, 11})), expected);
+
+  // Each block gets its own width: a block of steady +1 steps packs in 0 bits
+  // while a block with one jump of 1000 needs 10.
+  std::vector<int64_t> v(2048);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = int64_t(i);
+  v[1500] += 1000;
+  for (size_t i = 1501; i < v.size(); ++i) v[i] = v[i - 1] + 1;
+  const std::vector<uint8_t> out = Encode(Encoding::kDeltaBitpack, FixedPage<int64_t>(PhysicalType::kI64, v));
+  ASSERT_GE(out.size(), 32u);
+  EXPECT_EQ(out[24], 0) << "block 0 holds only deltas equal to min_delta";
+  EXPECT_EQ(out[25], 10) << "block 1 holds the jump (1001 - 1 = 1000 above min_delta)";
+  EXPECT_EQ(out.size(), 32u + 128u * 10);
 }
 
 TEST(EncodingLayout, Rle) {
