@@ -206,6 +206,7 @@ class Segment {
 
   // Blocks of <= 1024 values of one column chunk (row_group >= 0) or of the
   // whole column (row_group == -1), in row order.
+  // REQUIRES: this Segment outlives the returned reader (it borrows it).
   Result<std::unique_ptr<BlockReader>> ReadBlocks(int column, int row_group = -1) const;
 
   // Checks every byte: trailer, footers, every column block, every page
