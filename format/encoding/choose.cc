@@ -127,8 +127,10 @@ Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options
     // Low-cardinality integers spread over a wide range (status codes, ids of
     // a few tenants): a dictionary, but only where it saves a quarter, since
     // codes decode slower than FOR. Narrow ranges never need one.
+    // Pages where delta or RLE already won are ordered or repetitive; the
+    // attempt (hashing up to 4096 values) is skipped there.
     Dictionary dict;
-    if (s.for_width >= 8) {
+    if (s.for_width >= 8 && (best.encoding == Encoding::kForBitpack || best.encoding == Encoding::kPlain)) {
       Choice with_dict = best;
       ConsiderDictionary(in, &dict, &with_dict);
       if (with_dict.encoding == Encoding::kDictionary && 4 * with_dict.size < 3 * best.size) best = with_dict;
