@@ -1,6 +1,8 @@
 // dictionary (4): page-local dictionary + bit-packed codes, fixed-width
 // types except bool, and strings/binary. Layout: spec/format.md
 // §"Encodings" / "dictionary (4)" and §"Bit-packed blocks".
+// Inlined: short keys hash much faster without a library call per value.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "format/encoding/internal.h"
