@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 #include "format/bitmap.h"
 #include "format/checksum.h"
@@ -242,17 +243,27 @@ const Schema& Segment::Rep::schema() const {
     for (int c = 0; c < num_columns(); ++c) {
       fields.push_back({std::string(FieldName(c)), FieldType(c), FieldNullable(c), std::string(FieldDoc(c)), FieldId(c)});
     }
-    // The footer was validated field by field; duplicates (a verify issue)
-    // must not make the schema unavailable, so build it without Make().
-    auto made = Schema::Make(fields);
-    if (made.ok()) {
-      schema_ = std::move(made).value();
-    } else {
-      // Keep unique names: suffix the duplicates so lookups stay well defined.
-      for (size_t i = 0; i < fields.size(); ++i) fields[i].name += "#" + std::to_string(i);
-      auto again = Schema::Make(std::move(fields));
-      if (again.ok()) schema_ = std::move(again).value();
+    // The footer was validated field by field at open; duplicate names or
+    // field ids (a Verify() issue) remain possible in a hostile file. They
+    // must not leave the schema empty, so later duplicates are renamed
+    // "<name>#<index>" and given fresh ids.
+    std::unordered_set<std::string> names;
+    std::unordered_set<uint32_t> ids;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (!names.insert(fields[i].name).second) fields[i].name += "#" + std::to_string(i);
+      if (!ids.insert(fields[i].field_id).second) fields[i].field_id = 0;  // Make assigns an unused one
     }
+    auto made = Schema::Make(fields);
+    if (!made.ok()) {
+      // A renamed duplicate collided or outgrew the name limit: fall back to
+      // positional names, which Make always accepts.
+      for (size_t i = 0; i < fields.size(); ++i) {
+        fields[i].name = "column_" + std::to_string(i);
+        fields[i].field_id = uint32_t(i + 1);
+      }
+      made = Schema::Make(std::move(fields));
+    }
+    if (made.ok()) schema_ = std::move(made).value();
   });
   return schema_;
 }

@@ -1,6 +1,7 @@
 // Every byte of a segment is covered by a checksum or validated: flipping any
 // bit makes Verify() (or Open()) fail with a message naming what is damaged,
 // reads fail cleanly, truncation and zero-filled tails are clear errors.
+#include <algorithm>
 #include <cstring>
 
 #include "format/checksum.h"
@@ -223,6 +224,52 @@ TEST(CorruptionTest, AbsurdFooterLengthIsRefusedBeforeAllocation) {
   auto limited = Segment::Open(path, small);
   ASSERT_FALSE(limited.ok());
   EXPECT_EQ(limited.status().code(), StatusCode::kResourceExhausted);
+}
+
+// Regression: a footer with duplicate field ids (or names) passed the open
+// checks, but Segment::schema() came back empty while num_columns() was 2,
+// so callers indexing field(c) read out of bounds. The schema must stay
+// usable (duplicates disambiguated) and Verify() must name the problem.
+TEST(CorruptionTest, DuplicateFieldIdsAndNamesKeepTheSchemaUsable) {
+  TempDir dir;
+  auto schema = Schema::Make({{"aa", DataType::Int64(), true}, {"ab", DataType::Int64(), true}});
+  WriterOptions o;
+  o.sync = false;
+  auto w = SegmentWriter::Create(dir.File("dup.dpc"), *schema, o);
+  ASSERT_OK(w);
+  ASSERT_OK((*w)->AppendRow(std::vector<Value>{Value::Int(1), Value::Int(2)}));
+  ASSERT_OK((*w)->Finish());
+  std::vector<uint8_t> b = ReadFileBytes(dir.File("dup.dpc"));
+  const size_t t = b.size() - format::kTrailerSize;
+  // FieldInfo structs {id u32, type 4 (int64), unit 0, flags 1 (nullable), 0}.
+  const uint8_t infos[16] = {1, 0, 0, 0, 4, 0, 1, 0, 2, 0, 0, 0, 4, 0, 1, 0};
+  auto at = std::search(b.begin(), b.begin() + long(t), infos, infos + 16);
+  ASSERT_NE(at, b.begin() + long(t)) << "field infos not found";
+  at[8] = 1;  // second field id := 1
+  const uint8_t names[4] = {'a', 'a', 'a', 'b'};
+  auto nm = std::search(b.begin(), b.begin() + long(t), names, names + 4);
+  ASSERT_NE(nm, b.begin() + long(t)) << "names blob not found";
+  nm[3] = 'a';  // second name := "aa"
+  uint16_t major = 1, minor = 0;
+  std::memcpy(&major, &b[8], 2);
+  std::memcpy(&minor, &b[10], 2);
+  WriteFileBytes(dir.File("dup2.dpc"), Reseal(b, major, minor, 0));
+
+  auto seg = Segment::Open(dir.File("dup2.dpc"));
+  ASSERT_OK(seg);
+  ASSERT_EQ((*seg)->schema().num_fields(), 2u);
+  EXPECT_EQ((*seg)->schema().field(0).name, "aa");
+  EXPECT_NE((*seg)->schema().field(1).name, "aa");
+  EXPECT_NE((*seg)->schema().field(0).field_id, (*seg)->schema().field(1).field_id);
+  VerifyReport r = (*seg)->Verify();
+  ASSERT_FALSE(r.ok());
+  bool names_issue = false, ids_issue = false;
+  for (const auto& i : r.issues) {
+    names_issue |= i.what.find("share the name 'aa'") != std::string::npos;
+    ids_issue |= i.what.find("share field id 1") != std::string::npos;
+  }
+  EXPECT_TRUE(names_issue);
+  EXPECT_TRUE(ids_issue);
 }
 
 TEST(CorruptionTest, NotASegment) {
