@@ -27,6 +27,28 @@ constexpr uint32_t kMaxColumns = 65536;
 
 bool Aligned(uint64_t v, uint64_t a) { return v % a == 0; }
 
+using Offsets = flatbuffers::Vector<uint32_t>;
+using Blob = flatbuffers::Vector<uint8_t>;
+
+// An offsets/blob pair holding `items` byte strings (schema names and docs,
+// string statistics): offsets[0] = 0, non-decreasing, offsets[items] = the
+// blob's size, each item <= max_item bytes and non-empty if asked. Returns
+// the first bad item, `items` if the ends are inconsistent, -1 if valid.
+int64_t FirstBadBlobItem(const Offsets* offs, const Blob* blob, uint32_t items, size_t max_item, bool nonempty) {
+  if (offs->size() != uint64_t{items} + 1 || offs->Get(0) != 0 || offs->Get(items) != blob->size()) return items;
+  const uint32_t* o = offs->data();  // little-endian, alignment checked by the verifier
+  for (uint32_t i = 0; i < items; ++i) {
+    if (o[i + 1] < o[i] || o[i + 1] - o[i] > max_item || (nonempty && o[i] == o[i + 1])) return i;
+  }
+  return -1;
+}
+
+// Item i of a validated offsets/blob pair.
+std::string_view BlobItem(const Offsets* offs, const Blob* blob, uint32_t i) {
+  const uint32_t a = offs->Get(i);
+  return {reinterpret_cast<const char*>(blob->data()) + a, offs->Get(i + 1) - a};
+}
+
 flatbuffers::Verifier::Options VerifierOptions() {
   flatbuffers::Verifier::Options o;
   o.max_depth = 16;
@@ -102,19 +124,12 @@ Status Segment::Rep::ValidateFooter() {
     return Status::Corruption(path + ": schema has " + std::to_string(nf) + " fields (must be 1.." +
                               std::to_string(kMaxColumns) + ")");
   }
-  // Names and docs: offsets start at 0, never decrease, end at the blob size,
-  // and bound each item. Raw little-endian arrays, validated in one pass.
-  auto check_blob = [&](const flatbuffers::Vector<uint32_t>* offs, const flatbuffers::Vector<uint8_t>* blob,
-                        const char* what, size_t max_item, bool nonempty) -> Status {
-    if (offs->size() != nf + 1 || offs->Get(0) != 0 || offs->Get(nf) != blob->size()) {
-      return Status::Corruption(path + ": schema " + what + " offsets are inconsistent");
-    }
-    const uint32_t* o = offs->data();
-    for (uint32_t i = 0; i < nf; ++i) {
-      if (o[i + 1] < o[i] || o[i + 1] - o[i] > max_item || (nonempty && o[i] == o[i + 1])) {
-        return Status::Corruption(path + ": schema field " + std::to_string(i) + " has an invalid " + what);
-      }
-    }
+  // Names and docs.
+  auto check_blob = [&](const Offsets* offs, const Blob* blob, const char* what, size_t max_item,
+                        bool nonempty) -> Status {
+    const int64_t bad = FirstBadBlobItem(offs, blob, nf, max_item, nonempty);
+    if (bad == nf) return Status::Corruption(path + ": schema " + what + " offsets are inconsistent");
+    if (bad >= 0) return Status::Corruption(path + ": schema field " + std::to_string(bad) + " has an invalid " + what);
     return Status::OK();
   };
   DP_RETURN_IF_ERROR(check_blob(s->name_offsets(), s->names(), "name", Schema::kMaxNameBytes, true));
@@ -195,14 +210,10 @@ Segment::Rep::~Rep() {
 }
 
 std::string_view Segment::Rep::FieldName(int c) const {
-  const fb::Schema* s = footer->schema();
-  uint32_t a = s->name_offsets()->Get(c), b = s->name_offsets()->Get(c + 1);
-  return {reinterpret_cast<const char*>(s->names()->data()) + a, b - a};
+  return BlobItem(footer->schema()->name_offsets(), footer->schema()->names(), uint32_t(c));
 }
 std::string_view Segment::Rep::FieldDoc(int c) const {
-  const fb::Schema* s = footer->schema();
-  uint32_t a = s->doc_offsets()->Get(c), b = s->doc_offsets()->Get(c + 1);
-  return {reinterpret_cast<const char*>(s->docs()->data()) + a, b - a};
+  return BlobItem(footer->schema()->doc_offsets(), footer->schema()->docs(), uint32_t(c));
 }
 DataType Segment::Rep::FieldType(int c) const {
   const fb::FieldInfo* f = footer->schema()->fields()->Get(c);
@@ -384,15 +395,12 @@ Status Segment::Rep::ValidateColumn(int c, const fb::ColumnMeta* meta) const {
         s->reserved() != 0) {
       return Status::Corruption(where + ": chunk summary disagrees with its pages");
     }
+    // String columns: min and max of each page, then of the chunk.
     const bool strings = pt == PhysicalType::kBytes;
-    auto check_blob = [&](const flatbuffers::Vector<uint32_t>* offs, const flatbuffers::Vector<uint8_t>* blob) {
+    auto check_blob = [&](const Offsets* offs, const Blob* blob) {
       if (!strings) return offs == nullptr && blob == nullptr;
-      if (offs == nullptr || blob == nullptr || offs->size() != pages->size() + 2) return false;
-      if (offs->Get(0) != 0 || offs->Get(offs->size() - 1) != blob->size()) return false;
-      for (uint32_t i = 0; i + 1 < offs->size(); ++i) {
-        if (offs->Get(i + 1) < offs->Get(i) || offs->Get(i + 1) - offs->Get(i) > index::kMaxStringStatBytes) return false;
-      }
-      return true;
+      return offs != nullptr && blob != nullptr &&
+             FirstBadBlobItem(offs, blob, pages->size() + 1, index::kMaxStringStatBytes, false) < 0;
     };
     if (!check_blob(ch->min_offsets(), ch->min_data()) || !check_blob(ch->max_offsets(), ch->max_data())) {
       return Status::Corruption(where + ": string statistics are malformed");
@@ -453,11 +461,8 @@ index::ZoneMap Segment::Rep::PageStats(int c, const fb::ColumnChunk* ch, uint32_
   z.null_count = pi->null_count();
   z.flags = pi->flags() & index::kStatsKnownFlags;
   if (Physical(c) == PhysicalType::kBytes) {
-    auto get = [&](const flatbuffers::Vector<uint32_t>* o, const flatbuffers::Vector<uint8_t>* d) {
-      return std::string(reinterpret_cast<const char*>(d->data()) + o->Get(page), o->Get(page + 1) - o->Get(page));
-    };
-    z.min_bytes = get(ch->min_offsets(), ch->min_data());
-    z.max_bytes = get(ch->max_offsets(), ch->max_data());
+    z.min_bytes = BlobItem(ch->min_offsets(), ch->min_data(), page);
+    z.max_bytes = BlobItem(ch->max_offsets(), ch->max_data(), page);
   }
   return z;
 }
@@ -471,12 +476,9 @@ index::ZoneMap Segment::Rep::ChunkStats(int c, const fb::ColumnChunk* ch) const 
   z.null_count = s->null_count();
   z.flags = s->flags();
   if (Physical(c) == PhysicalType::kBytes) {
-    const uint32_t e = ch->pages()->size();
-    auto get = [&](const flatbuffers::Vector<uint32_t>* o, const flatbuffers::Vector<uint8_t>* d) {
-      return std::string(reinterpret_cast<const char*>(d->data()) + o->Get(e), o->Get(e + 1) - o->Get(e));
-    };
-    z.min_bytes = get(ch->min_offsets(), ch->min_data());
-    z.max_bytes = get(ch->max_offsets(), ch->max_data());
+    const uint32_t chunk_entry = ch->pages()->size();  // after the pages' entries
+    z.min_bytes = BlobItem(ch->min_offsets(), ch->min_data(), chunk_entry);
+    z.max_bytes = BlobItem(ch->max_offsets(), ch->max_data(), chunk_entry);
   }
   return z;
 }
