@@ -124,15 +124,16 @@ VerifyReport Segment::Rep::Verify() const {
       }
     }
   }
-  for (const RowGroupMeta& rg : row_groups) {
-    // Each row group's range must start at its first page; pages own the rest.
-    bool starts = false;
-    for (const Extent& e : extents) starts |= e.begin == rg.offset;
-    if (!starts) issue(Status::Corruption(path + ": row group " + std::to_string(rg.index) + " does not start at a page"));
-  }
-
   // Every byte in [header, footer) is a page, a metadata block or zero padding.
   std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) { return a.begin < b.begin; });
+  for (const RowGroupMeta& rg : row_groups) {
+    // Each row group's range must start at its first page; pages own the rest.
+    auto at = std::lower_bound(extents.begin(), extents.end(), rg.offset,
+                               [](const Extent& e, uint64_t offset) { return e.begin < offset; });
+    if (at == extents.end() || at->begin != rg.offset) {
+      issue(Status::Corruption(path + ": row group " + std::to_string(rg.index) + " does not start at a page"));
+    }
+  }
   uint64_t pos = format::kHeaderSize;
   auto check_gap = [&](uint64_t from, uint64_t to, const std::string& before, uint64_t max_gap) {
     if (to - from >= max_gap) {
