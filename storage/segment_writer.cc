@@ -398,13 +398,17 @@ Status SegmentWriterImpl::AppendRow(std::span<const Value> row) {
     const Field& f = schema_.field(c);
     const Value& v = row[c];
     cols[c].length = 1;
-    std::string bad = path_ + ": row " + std::to_string(rows_written_) + " column '" + f.name + "': ";
+    // The message prefix is built only when a value is rejected.
+    auto bad = [&](const std::string& what) {
+      return Status::InvalidArgument(path_ + ": row " + std::to_string(rows_written_) + " column '" + f.name +
+                                     "': " + what);
+    };
     if (v.is_null()) {
       valid[c] = 0;
       cols[c].validity = &valid[c];
     }
     if (f.type.is_binary_like()) {
-      if (!v.is_null() && !v.is_bytes()) return Status::InvalidArgument(bad + "expected a Bytes value");
+      if (!v.is_null() && !v.is_bytes()) return bad("expected a Bytes value");
       views[c] = v.is_bytes() ? std::string_view(v.as_bytes()) : std::string_view();
       cols[c].strings = &views[c];
       continue;
@@ -418,25 +422,25 @@ Status SegmentWriterImpl::AppendRow(std::span<const Value> row) {
         int64_t x = v.as_int();
         if (x < int64_t(std::numeric_limits<T>::min()) ||
             (x > 0 && uint64_t(x) > uint64_t(std::numeric_limits<T>::max()))) {
-          return Status::InvalidArgument(bad + std::to_string(x) + " out of range for " + f.type.ToString());
+          return bad(std::to_string(x) + " out of range for " + f.type.ToString());
         }
         T t = static_cast<T>(x);
         std::memcpy(dst, &t, sizeof(T));
       } else if (v.is_uint()) {
         uint64_t x = v.as_uint();
         if (x > uint64_t(std::numeric_limits<T>::max())) {
-          return Status::InvalidArgument(bad + std::to_string(x) + " out of range for " + f.type.ToString());
+          return bad(std::to_string(x) + " out of range for " + f.type.ToString());
         }
         T t = static_cast<T>(x);
         std::memcpy(dst, &t, sizeof(T));
       } else {
-        return Status::InvalidArgument(bad + "expected an integer value for " + f.type.ToString());
+        return bad("expected an integer value for " + f.type.ToString());
       }
       return Status::OK();
     };
     switch (f.type.id) {
       case TypeId::kBool:
-        if (!v.is_bool()) return Status::InvalidArgument(bad + "expected a Bool value");
+        if (!v.is_bool()) return bad("expected a Bool value");
         slots[c] = v.as_bool();
         break;
       case TypeId::kInt8: DP_RETURN_IF_ERROR(store_int(int8_t{})); break;
@@ -455,7 +459,7 @@ Status SegmentWriterImpl::AppendRow(std::span<const Value> row) {
         if (v.is_double()) d = v.as_double();
         else if (v.is_int()) d = double(v.as_int());
         else if (v.is_uint()) d = double(v.as_uint());
-        else return Status::InvalidArgument(bad + "expected a Double value");
+        else return bad("expected a Double value");
         if (f.type.id == TypeId::kFloat32) {
           float x = static_cast<float>(d);
           std::memcpy(dst, &x, 4);
@@ -464,7 +468,7 @@ Status SegmentWriterImpl::AppendRow(std::span<const Value> row) {
         }
         break;
       }
-      default: return Status::Internal(bad + "unhandled type");
+      default: return Status::Internal(path_ + ": column '" + f.name + "': unhandled type " + f.type.ToString());
     }
   }
   return Append(cols);
