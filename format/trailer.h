@@ -26,6 +26,13 @@ static_assert(kTrailerSize == 8 + 2 + 2 + 4 + 8 + 8 + 8, "trailer layout");
 inline constexpr size_t kPageAlignment = 64;
 inline constexpr size_t kMetadataAlignment = 8;
 
+// Pages (spec/format.md §"Pages", §"Limits"). PageInfo.flags bits 0..3 are
+// the statistics flags (index/zone_map.h); bit 4 says the body starts with a
+// validity bitmap.
+inline constexpr uint32_t kPageHasValidity = 1u << 4;
+inline constexpr uint32_t kMaxPageRows = 1u << 20;
+inline constexpr uint64_t kMaxPageBytes = (1ull << 31) - 1;  // stored and decoded sizes
+
 struct Header {
   Version version{kFormatMajor, kFormatMinor};
 };

@@ -79,7 +79,6 @@ void FloatStats(const void* values, const uint8_t* validity, size_t n, ZoneMap* 
   z->max_bits = std::bit_cast<uint64_t>(mx);
 }
 
-bool IsSigned(PhysicalType t) { return format::IsSignedPhysical(t); }
 
 }  // namespace
 
@@ -186,7 +185,7 @@ void ZoneMap::Merge(const ZoneMap& o, PhysicalType type) {
       break;
     }
     default:
-      if (IsSigned(type)) {
+      if (format::IsSignedPhysical(type)) {
         take_min(static_cast<int64_t>(o.min_bits) < static_cast<int64_t>(min_bits));
         take_max(static_cast<int64_t>(o.max_bits) > static_cast<int64_t>(max_bits));
       } else {

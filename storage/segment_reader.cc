@@ -18,10 +18,10 @@ using format::PhysicalType;
 
 namespace {
 
-constexpr uint32_t kPageHasValidity = 1u << 4;
+using format::kMaxPageBytes;
+using format::kMaxPageRows;
+using format::kPageHasValidity;
 constexpr uint32_t kPageKnownFlags = index::kStatsKnownFlags | kPageHasValidity;
-constexpr uint32_t kMaxPageRows = 1u << 20;
-constexpr uint64_t kMaxPageBytes = (1ull << 31) - 1;
 constexpr uint64_t kMaxColumnBlockBytes = 256ull << 20;
 constexpr uint32_t kMaxColumns = 65536;
 

@@ -21,8 +21,9 @@ using format::PhysicalType;
 
 namespace {
 
-constexpr uint32_t kPageHasValidity = 1u << 4;
-constexpr uint32_t kMaxPageRows = 1u << 20;
+using format::kMaxPageBytes;
+using format::kMaxPageRows;
+using format::kPageHasValidity;
 constexpr const char* kCreatedBy = "dpstore 0.1.0";
 
 size_t PadTo(size_t n, size_t a) { return (n + a - 1) / a * a; }
@@ -143,7 +144,7 @@ class ColumnBuilder {
         codec = try_codec;
       }
     }
-    if (stored->size() >= (1ull << 31) || body_.size() >= (1ull << 31)) {
+    if (stored->size() > kMaxPageBytes || body_.size() > kMaxPageBytes) {
       return Status::InvalidArgument("column '" + field_.name + "': a page exceeds 2 GiB; lower page_bytes");
     }
 

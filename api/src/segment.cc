@@ -128,7 +128,6 @@ class BlockReaderImpl final : public BlockReader {
       if (page_ >= ch->pages()->size()) {
         ++rg_;
         page_ = 0;
-        if (rg_ < rg_end_) page_first_row_ = rep_.row_groups[rg_].first_row;
         continue;
       }
       if (page_ == 0) page_first_row_ = rep_.row_groups[rg_].first_row;
