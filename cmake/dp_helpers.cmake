@@ -1,7 +1,10 @@
 # Shared build helpers: every target of the project goes through these so
 # that warnings, sanitizers and include roots are set in one place.
 
-set(DP_WARNINGS -Wall -Wextra -Wpedantic -Wshadow=local -Wno-missing-field-initializers)
+set(DP_WARNINGS -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND DP_WARNINGS -Wshadow=local)
+endif()
 if(DP_WERROR)
   # GCC 12 reports -Wrestrict and -Wmaybe-uninitialized false positives from
   # inside libstdc++ (std::string, std::optional) at -O2; they stay warnings.

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Bounded libFuzzer runs of every fuzz target under ASan+UBSan (clang).
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#
+# SECONDS_PER_TARGET defaults to $FUZZ_SECONDS or 60. Each target starts
+# from its committed seed corpus (tests/fuzz/corpus/<target>/, copied to a
+# work directory so the tree stays clean) and its dictionary if there is
+# one. A crash, leak, timeout or sanitizer report fails the script and
+# leaves the input under $FUZZ_WORK/<target>/artifacts/: add it to
+# tests/fuzz/regressions/<target>/ with the fix.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-${FUZZ_SECONDS:-60}}
+shift || true
+work=${FUZZ_WORK:-/tmp/dp-fuzz}
+build=build-fuzz
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  targets=($(sed -n 's/^dp_add_fuzz(\([a-z_]*\) .*/\1/p' tests/fuzz/CMakeLists.txt))
+fi
+command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is required (apt-get install clang libclang-rt-dev)" >&2; exit 2; }
+CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDP_FUZZ=ON \
+  -DDP_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+failed=()
+for t in "${targets[@]}"; do
+  dir="$work/$t"
+  rm -rf "$dir" && mkdir -p "$dir/corpus" "$dir/artifacts"
+  [ -d "tests/fuzz/corpus/$t" ] && cp -r "tests/fuzz/corpus/$t/." "$dir/corpus/"
+  [ -d "tests/fuzz/regressions/$t" ] && cp -r "tests/fuzz/regressions/$t/." "$dir/corpus/"
+  dict=()
+  [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
+  echo "=== $t: ${seconds}s"
+  if ! "$build/tests/fuzz/$t" "$dir/corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=2048 -max_len=262144 -artifact_prefix="$dir/artifacts/" -print_final_stats=1 \
+      > "$dir/log.txt" 2>&1; then
+    failed+=("$t")
+    tail -n 60 "$dir/log.txt"
+  fi
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov: " "$dir/log.txt" | tail -n 3 || true
+done
+if ((${#failed[@]})); then
+  echo "fuzz.sh: FAILED: ${failed[*]} (inputs under $work/<target>/artifacts/)" >&2
+  exit 1
+fi
+echo "fuzz.sh: all ${#targets[@]} targets ran ${seconds}s without a finding"
