@@ -3,6 +3,7 @@
 
 #include "dp/types.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <iterator>
@@ -130,6 +131,65 @@ void AppendHex(std::string& out, std::string_view bytes) {
     out.push_back(kDigits[c >> 4]);
     out.push_back(kDigits[c & 15]);
   }
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (the inverse of
+// CivilFromDays). REQUIRES: 1 <= month <= 12.
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const auto [era, year_of_era] = FloorDivMod(year, 400);
+  const int64_t shifted_month = month > 2 ? month - 3 : month + 9;  // 0 = March
+  const int64_t day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned DaysInMonth(int64_t year, unsigned month) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+// Reads exactly `n` decimal digits at text[*pos].
+bool ReadDigits(std::string_view text, size_t* pos, size_t n, int64_t* value) {
+  if (text.size() - *pos < n) return false;
+  int64_t v = 0;
+  for (size_t k = 0; k < n; ++k) {
+    const char c = text[*pos + k];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *pos += n;
+  *value = v;
+  return true;
+}
+
+bool ReadChar(std::string_view text, size_t* pos, char c) {
+  if (*pos >= text.size() || text[*pos] != c) return false;
+  ++*pos;
+  return true;
+}
+
+// "YYYY-MM-DD" at text[*pos] -> days since the epoch; "" on success, else why not.
+std::string ReadDate(std::string_view text, size_t* pos, int64_t* days) {
+  int64_t y, m, d;
+  if (!ReadDigits(text, pos, 4, &y) || !ReadChar(text, pos, '-') || !ReadDigits(text, pos, 2, &m) ||
+      !ReadChar(text, pos, '-') || !ReadDigits(text, pos, 2, &d)) {
+    return "expected a date YYYY-MM-DD";
+  }
+  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, unsigned(m))) {
+    return "no such date (month 01-12, day within the month)";
+  }
+  *days = DaysFromCivil(y, unsigned(m), unsigned(d));
+  return {};
+}
+
+Status TimeTextError(std::string_view text, std::string_view why) {
+  constexpr size_t kShown = 64;
+  std::string shown(text.substr(0, kShown));
+  if (text.size() > kShown) shown += "...";
+  return Status::InvalidArgument("'" + shown + "' is not a valid time: " + std::string(why));
 }
 
 std::string FieldLabel(size_t index, const Field& f, bool name_printable) {
@@ -340,6 +400,64 @@ std::string FormatTimestamp(int64_t value, TimeUnit unit, bool utc) {
   }
   if (utc) s += 'Z';
   return s;
+}
+
+Result<int64_t> ParseTimestamp(std::string_view text, TimeUnit unit) {
+  size_t pos = 0;
+  int64_t days = 0;
+  if (std::string why = ReadDate(text, &pos, &days); !why.empty()) return TimeTextError(text, why);
+  int64_t hh = 0, mm = 0, ss = 0, fraction = 0, offset_seconds = 0;
+  const int64_t per_second = UnitsPerSecond(unit);
+  if (pos < text.size()) {
+    const char sep = text[pos++];
+    if (sep != 'T' && sep != 't' && sep != ' ') return TimeTextError(text, "expected 'T' or ' ' after the date");
+    if (!ReadDigits(text, &pos, 2, &hh) || !ReadChar(text, &pos, ':') || !ReadDigits(text, &pos, 2, &mm) ||
+        !ReadChar(text, &pos, ':') || !ReadDigits(text, &pos, 2, &ss)) {
+      return TimeTextError(text, "expected a time of day HH:MM:SS after the date");
+    }
+    if (hh > 23 || mm > 59 || ss > 60) return TimeTextError(text, "hour, minute or second out of range");
+    ss = std::min<int64_t>(ss, 59);  // a leap second stays within its minute
+    if (ReadChar(text, &pos, '.')) {
+      size_t digits = 0;
+      for (int64_t scale = per_second; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, ++digits) {
+        const int64_t digit = text[pos] - '0';
+        if (scale >= 10) {
+          scale /= 10;
+          fraction += digit * scale;
+        } else if (digit != 0) {
+          return TimeTextError(text, "more fractional digits than timestamp[" + std::string(TimeUnitSuffix(unit)) +
+                                         "] holds");
+        }
+      }
+      if (digits == 0) return TimeTextError(text, "expected digits after '.'");
+    }
+    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+      ++pos;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+      const int64_t sign = text[pos++] == '-' ? -1 : 1;
+      int64_t oh, om;
+      if (!ReadDigits(text, &pos, 2, &oh) || !ReadChar(text, &pos, ':') || !ReadDigits(text, &pos, 2, &om) ||
+          oh > 23 || om > 59) {
+        return TimeTextError(text, "expected a UTC offset such as Z, +02:00 or -05:30");
+      }
+      offset_seconds = sign * (oh * 3600 + om * 60);
+    }
+  }
+  if (pos != text.size()) return TimeTextError(text, "unexpected text after the time");
+  const int64_t seconds = days * 86400 + hh * 3600 + mm * 60 + ss - offset_seconds;
+  int64_t units, value;
+  if (__builtin_mul_overflow(seconds, per_second, &units) || __builtin_add_overflow(units, fraction, &value)) {
+    return TimeTextError(text, "outside the range of timestamp[" + std::string(TimeUnitSuffix(unit)) + "]");
+  }
+  return value;
+}
+
+Result<int32_t> ParseDate32(std::string_view text) {
+  size_t pos = 0;
+  int64_t days = 0;
+  if (std::string why = ReadDate(text, &pos, &days); !why.empty()) return TimeTextError(text, why);
+  if (pos != text.size()) return TimeTextError(text, "unexpected text after the date");
+  return static_cast<int32_t>(days);  // 4-digit years always fit
 }
 
 std::string FormatDate32(int32_t days) {

@@ -516,3 +516,62 @@ TEST(Utf8Test, AgreesWithOracleOnAllShortSequences) {
 
 }  // namespace
 }  // namespace dp
+
+namespace dp {
+namespace {
+
+TEST(ParseTimestamp, AcceptsRfc3339Forms) {
+  EXPECT_EQ(*ParseTimestamp("1970-01-01T00:00:00Z", TimeUnit::kSecond), 0);
+  EXPECT_EQ(*ParseTimestamp("1970-01-01", TimeUnit::kMicro), 0);
+  EXPECT_EQ(*ParseTimestamp("2023-11-14T22:13:20Z", TimeUnit::kMicro), 1'700'000'000'000'000);
+  EXPECT_EQ(*ParseTimestamp("2023-11-14 22:13:20.000001", TimeUnit::kMicro), 1'700'000'000'000'001);
+  EXPECT_EQ(*ParseTimestamp("2023-11-15T00:13:20.5+02:00", TimeUnit::kMilli), 1'700'000'000'500);
+  EXPECT_EQ(*ParseTimestamp("1969-12-31t23:59:59.999999999z", TimeUnit::kNano), -1);
+  EXPECT_EQ(*ParseTimestamp("2024-02-29T12:00:00-05:30", TimeUnit::kSecond), 1709227800);  // 17:30Z
+  EXPECT_EQ(*ParseTimestamp("2024-01-01T00:00:00.1000Z", TimeUnit::kMilli), 1704067200100);  // zeros past ms
+  EXPECT_EQ(*ParseTimestamp("2016-12-31T23:59:60Z", TimeUnit::kSecond), 1483228799);     // leap second
+  EXPECT_EQ(*ParseTimestamp("0000-03-01", TimeUnit::kSecond), -62162035200);
+  EXPECT_EQ(*ParseDate32("2024-02-29"), 19782);
+  EXPECT_EQ(*ParseDate32("1969-12-31"), -1);
+}
+
+TEST(ParseTimestamp, RoundTripsWithFormat) {
+  for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1'700'000'000'123'456}, int64_t{-62'000'000'000'000'000},
+                    int64_t{253'402'300'799'999'999}}) {
+    const std::string text = FormatTimestamp(v, TimeUnit::kMicro, true);
+    auto back = ParseTimestamp(text, TimeUnit::kMicro);
+    ASSERT_TRUE(back.ok()) << text << ": " << back.status().ToString();
+    EXPECT_EQ(*back, v) << text;
+  }
+  for (int32_t d = -800'000; d <= 2'900'000; d += 997) {
+    const std::string text = FormatDate32(d);
+    if (text.size() != 10) continue;  // years beyond 0000..9999 print expanded
+    EXPECT_EQ(*ParseDate32(text), d) << text;
+  }
+}
+
+TEST(ParseTimestamp, RejectsWithReason) {
+  const std::pair<const char*, const char*> bad[] = {
+      {"", "expected a date"},
+      {"2024-13-01", "no such date"},
+      {"2023-02-29", "no such date"},
+      {"2024-01-01X", "expected 'T'"},
+      {"2024-01-01T25:00:00Z", "out of range"},
+      {"2024-01-01T12:00Z", "HH:MM:SS"},
+      {"2024-01-01T12:00:00.Z", "digits after '.'"},
+      {"2024-01-01T12:00:00.0000001Z", "more fractional digits"},
+      {"2024-01-01T12:00:00+2", "UTC offset"},
+      {"2024-01-01T12:00:00Z ", "unexpected text"},
+      {"9999-12-31T00:00:00Z", "outside the range"},
+  };
+  for (const auto& [text, why] : bad) {
+    const TimeUnit unit = std::string_view(text).starts_with("9999") ? TimeUnit::kNano : TimeUnit::kMicro;
+    auto r = ParseTimestamp(text, unit);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.status().message().find(why), std::string::npos) << text << " -> " << r.status().ToString();
+  }
+  EXPECT_FALSE(ParseDate32("2024-01-01T00:00:00Z").ok());
+}
+
+}  // namespace
+}  // namespace dp

@@ -165,4 +165,13 @@ class Value {
 std::string FormatTimestamp(int64_t value, TimeUnit unit, bool utc);
 std::string FormatDate32(int32_t days);
 
+// Parses an RFC 3339 time into counts of `unit` since 1970-01-01T00:00:00Z:
+// "2024-01-31T12:00:00Z", "2024-01-31 12:00:00.25+02:00", "2024-01-31t12:00:00z",
+// or a bare date "2024-01-31" (midnight UTC). A time without an offset is
+// UTC. Fractional digits beyond the unit must be zeros; a leap second (:60)
+// reads as :59. InvalidArgument says what is wrong with the text.
+Result<int64_t> ParseTimestamp(std::string_view text, TimeUnit unit);
+// "YYYY-MM-DD" -> days since 1970-01-01.
+Result<int32_t> ParseDate32(std::string_view text);
+
 }  // namespace dp
