@@ -62,6 +62,19 @@ struct EncodeOptions {
 Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options,
                               std::vector<uint8_t>* out);
 
+// The byte-plane candidate of a page (for_planes or delta_planes for
+// integers, whichever its entropy estimate favours; dictionary_planes for
+// floats and strings with a small dictionary): appends its payload and
+// returns its encoding if the payload is at most `limit` bytes; otherwise
+// leaves `out` as it was and returns nullopt (also for bool, empty or
+// constant pages). The writer compares `limit` with the stored size of the
+// EncodeValues() choice after the codec.
+Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out);
+
+// The required-feature bits (format/version.h) a file with a page of `e`
+// must set: 0 for the encodings of format 1.0.
+uint64_t RequiredFeatures(Encoding e);
+
 // Encodes with exactly `e` (REQUIRES: EncodingSupports(e, in.type)).
 Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out);
 
@@ -88,6 +101,20 @@ class PageDecoder {
 
   // Skips the next `n` values (n a multiple of 1024, or the rest).
   virtual Status Skip(uint32_t n) = 0;
+
+  // Kernels on encoded data (storage/scan/): dictionary and constant pages
+  // expose their distinct entries and one code per value, so that filters
+  // and group keys are evaluated once per entry. Entries: fixed width
+  // `size` C values (`values`), or views (`strings`, kBytes).
+  struct DictionaryView {
+    uint32_t size = 0;  // 0: this page has no dictionary view
+    const void* values = nullptr;
+    const std::string_view* strings = nullptr;
+  };
+  virtual DictionaryView dictionary() const { return {}; }
+  // Like Next(), but returns the codes (each < dictionary().size) of the next
+  // min(1024, remaining) values. REQUIRES: dictionary().size > 0.
+  virtual Result<const uint32_t*> NextCodes(uint32_t* n);
 
   uint32_t count() const { return count_; }
   uint32_t remaining() const { return count_ - position_; }

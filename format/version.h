@@ -14,13 +14,27 @@ namespace dp::format {
 inline constexpr std::array<uint8_t, 8> kSegmentMagic = {0x89, 'D', 'P', 'C', '\r', '\n', 0x1A, '\n'};
 
 inline constexpr uint16_t kFormatMajor = 1;         // written by this build
-inline constexpr uint16_t kFormatMinor = 0;
+inline constexpr uint16_t kFormatMinor = 1;
 inline constexpr uint16_t kMinReadableMajor = 1;    // oldest major this build reads
 inline constexpr uint16_t kInvalidVersion = 0xFFFF; // sentinel, never written
 
 // Required-feature bits: a reader refuses a file that sets a bit it does not
-// know. on-disk: append only. (Format 1.0 defines none.)
-inline constexpr uint64_t kKnownRequiredFeatures = 0;
+// know. on-disk: append only. A writer sets a bit only when the file uses the
+// feature, so files without it stay readable by older builds of the major.
+//
+// Format 1.0 defines none. Format 1.1: bit 0, byte_planes: pages may use the
+// encodings for_planes (6), delta_planes (7), dictionary_planes (8).
+inline constexpr uint64_t kFeatureBytePlanes = uint64_t{1} << 0;
+inline constexpr uint64_t kFeaturesOfFormat1_0 = 0;  // what a 1.0 reader knows
+inline constexpr uint64_t kKnownRequiredFeatures = kFeatureBytePlanes;
+
+// The required-feature bits of `required` that a reader knowing `known`
+// does not understand: nonzero means it must refuse the file (NotSupported).
+inline constexpr uint64_t UnknownFeatures(uint64_t required, uint64_t known = kKnownRequiredFeatures) {
+  return required & ~known;
+}
+// Whether a file's pages may use the byte-plane encodings.
+inline constexpr bool UsesBytePlanes(uint64_t required) { return (required & kFeatureBytePlanes) != 0; }
 
 struct Version {
   uint16_t major;

@@ -127,6 +127,7 @@ class ColumnBuilder {
     }
     format::EncodeOptions eo;
     eo.force = options_.force_encoding;
+    const size_t payload_at = body_.size();
     DP_ASSIGN_OR_RETURN(Encoding enc, format::EncodeValues(pv, eo, &body_));
 
     // General-purpose codec on top, kept only where it pays.
@@ -144,7 +145,23 @@ class ColumnBuilder {
         codec = try_codec;
       }
     }
-    if (stored->size() > kMaxPageBytes || body_.size() > kMaxPageBytes) {
+    // A byte-plane page (its planes zstd-compressed inside, no page codec)
+    // where it beats that choice's stored size by min_byte_planes_saving.
+    const std::vector<uint8_t>* body = &body_;
+    if (UseBytePlanes() && body_.size() >= 256) {
+      const double limit = (1.0 - options_.min_byte_planes_saving) * double(stored->size());
+      if (limit > double(payload_at)) {
+        planes_.assign(body_.begin(), body_.begin() + payload_at);
+        DP_ASSIGN_OR_RETURN(std::optional<Encoding> planes_enc,
+                            format::EncodeBytePlanes(pv, uint64_t(limit) - payload_at, &planes_));
+        if (planes_enc) {
+          enc = *planes_enc;
+          codec = Codec::kNone;
+          stored = body = &planes_;
+        }
+      }
+    }
+    if (stored->size() > kMaxPageBytes || body->size() > kMaxPageBytes) {
       return Status::InvalidArgument("column '" + field_.name + "': a page exceeds 2 GiB; lower page_bytes");
     }
 
@@ -155,7 +172,7 @@ class ColumnBuilder {
     rec.num_values = n;
     rec.null_count = static_cast<uint32_t>(nulls_);
     rec.stored_size = static_cast<uint32_t>(stored->size());
-    rec.decoded_size = static_cast<uint32_t>(body_.size());
+    rec.decoded_size = static_cast<uint32_t>(body->size());
     rec.encoding = enc;
     rec.codec = codec;
     rec.stats = std::move(stats);
@@ -185,6 +202,15 @@ class ColumnBuilder {
     chunk_ = ChunkRecord();
     chunk_buf_.clear();
     return Status::OK();
+  }
+
+  // The required-feature bits (format/version.h) of the pages written so far.
+  uint64_t required_features() const {
+    uint64_t features = 0;
+    for (const ChunkRecord& c : chunks_) {
+      for (const PageRecord& p : c.pages) features |= format::RequiredFeatures(p.encoding);
+    }
+    return features;
   }
 
   // The ColumnMeta FlatBuffer of every chunk written so far.
@@ -228,6 +254,13 @@ class ColumnBuilder {
   }
 
  private:
+  // Pages that a forced encoding does not apply to get the automatic choice,
+  // byte planes included.
+  bool UseBytePlanes() const {
+    return (!options_.force_encoding || !format::EncodingSupports(*options_.force_encoding, type_)) &&
+           options_.min_byte_planes_saving < 1 &&
+           (options_.codec == CodecPolicy::kAuto || options_.codec == CodecPolicy::kZstd);
+  }
   void SetValid(size_t i, bool valid) {
     if (valid) {
       format::SetBit(validity_.data(), i);
@@ -273,7 +306,7 @@ class ColumnBuilder {
   std::string arena_;
   std::vector<uint32_t> offsets_, lengths_;
   std::vector<std::string_view> views_;
-  std::vector<uint8_t> body_, compressed_;
+  std::vector<uint8_t> body_, compressed_, planes_;
   // current chunk
   ChunkRecord chunk_;
   std::vector<uint8_t> chunk_buf_;
@@ -301,6 +334,9 @@ Result<std::unique_ptr<SegmentWriterImpl>> SegmentWriterImpl::Create(std::string
   if (options.page_bytes < 1024) return Status::InvalidArgument(path + ": page_bytes must be >= 1024");
   if (options.min_codec_saving < 0 || options.min_codec_saving >= 1) {
     return Status::InvalidArgument(path + ": min_codec_saving must be in [0, 1)");
+  }
+  if (!(options.min_byte_planes_saving >= 0 && options.min_byte_planes_saving <= 1)) {
+    return Status::InvalidArgument(path + ": min_byte_planes_saving must be in [0, 1] (1 turns byte planes off)");
   }
   std::unique_ptr<SegmentWriterImpl> w(new SegmentWriterImpl(std::move(path), std::move(schema), std::move(options)));
   DP_ASSIGN_OR_RETURN(w->file_, SequentialFile::Create(w->path_));
@@ -541,6 +577,7 @@ Status SegmentWriterImpl::WriteFooter() {
 
   format::Trailer t;
   t.footer_length = footer.size();
+  for (const auto& c : columns_) t.required_features |= c->required_features();
   uint8_t trailer[format::kTrailerSize];
   format::EncodeTrailer(t, trailer);
   format::StreamingChecksum sum;

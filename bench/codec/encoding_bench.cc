@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "format/bitpack.h"
+#include "format/codec.h"
 #include "format/encoding.h"
 
 namespace dp::format {
@@ -121,6 +122,86 @@ void AllDatasets(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_Encode)->Apply(AllDatasets);
 BENCHMARK(BM_Decode)->Apply(AllDatasets);
+
+// ---- byte planes vs bit-packing on order-event pages ------------------------
+// Pages like the dpgen order data, stored as the writer stores them: the
+// classic encoding with the page codec where the writer keeps one, against
+// the byte-plane encoding (no page codec; zstd inside). A decode iteration is
+// what a reader pays per page: codec, then the decoder over every value.
+
+struct OrderPage {
+  const char* name;
+  Encoding classic;
+  Codec classic_codec;
+  Encoding planes;
+  Dataset data;
+};
+
+const std::vector<OrderPage>& OrderPages() {
+  static const std::vector<OrderPage> pages = [] {
+    std::mt19937_64 rng(42);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<OrderPage> out;
+    std::vector<int64_t> customer(kPageValues);
+    for (auto& x : customer) x = int64_t(1e6 * u(rng) * u(rng) * u(rng));
+    out.push_back({"customer_id_cubed", Encoding::kForBitpack, Codec::kNone, Encoding::kForPlanes,
+                   Fixed("", Encoding::kForBitpack, PhysicalType::kI64, customer)});
+    std::exponential_distribution<double> gap(1 / 6.3e6);
+    std::vector<int64_t> ts(kPageValues);
+    int64_t t = 1'700'000'000'000'000;
+    for (auto& x : ts) x = t += int64_t(gap(rng));
+    out.push_back({"ts_exponential_gaps", Encoding::kDeltaBitpack, Codec::kNone, Encoding::kDeltaPlanes,
+                   Fixed("", Encoding::kDeltaBitpack, PhysicalType::kI64, ts)});
+    std::vector<double> discount(kPageValues);
+    for (auto& x : discount) x = rng() % 5 == 0 ? double(1 + rng() % 50) / 100 : 0.0;
+    out.push_back({"discount_80pct_zero", Encoding::kDictionary, Codec::kZstd, Encoding::kDictionaryPlanes,
+                   Fixed("", Encoding::kDictionary, PhysicalType::kF64, discount)});
+    OrderPage cat{"category_50_strings", Encoding::kDictionary, Codec::kNone, Encoding::kDictionaryPlanes,
+                  Dataset{"", Encoding::kDictionary, PhysicalType::kBytes, {}, {}, {}}};
+    for (uint32_t i = 0; i < kPageValues; ++i) cat.data.owned.push_back("category-" + std::to_string(rng() % 50));
+    for (const auto& str : cat.data.owned) cat.data.strings.emplace_back(str);
+    out.push_back(std::move(cat));
+    return out;
+  }();
+  return pages;
+}
+
+// range(0): the page; range(1): 0 classic, 1 byte planes.
+void BM_DecodeOrderPage(benchmark::State& state) {
+  const OrderPage& p = OrderPages()[size_t(state.range(0))];
+  const bool planes = state.range(1) == 1;
+  const Encoding e = planes ? p.planes : p.classic;
+  const Codec codec = planes ? Codec::kNone : p.classic_codec;
+  std::vector<uint8_t> body, stored;
+  if (!EncodeWith(e, p.data.View(), &body).ok() || !Compress(codec, body, 1, &stored).ok()) {
+    state.SkipWithError("encoding failed");
+    return;
+  }
+  std::vector<uint8_t> decoded(body.size());
+  std::vector<uint64_t> values(kPageValues);
+  std::vector<std::string_view> strings(kPageValues);
+  for (auto _ : state) {
+    Status s = Decompress(codec, stored, decoded);
+    if (s.ok()) s = DecodeAll(e, p.data.type, decoded, kPageValues, values.data(), strings.data());
+    if (!s.ok()) {
+      state.SkipWithError(s.ToString().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(values.data());
+    benchmark::DoNotOptimize(strings.data());
+  }
+  state.SetItemsProcessed(int64_t(state.iterations()) * kPageValues);
+  state.counters["bytes_per_value"] = double(stored.size()) / kPageValues;
+  state.SetLabel(std::string(p.name) + " " + std::string(EncodingName(e)) + "+" + std::string(CodecName(codec)));
+}
+
+void OrderPageArgs(benchmark::internal::Benchmark* b) {
+  for (size_t i = 0; i < OrderPages().size(); ++i) {
+    b->Args({int64_t(i), 0});
+    b->Args({int64_t(i), 1});
+  }
+}
+BENCHMARK(BM_DecodeOrderPage)->Apply(OrderPageArgs);
 
 // ---- fused decode + sum over a 16M-value int64 column ------------------------
 

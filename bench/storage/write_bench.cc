@@ -1,6 +1,9 @@
 // Write throughput and file size of the order-events data set.
 //
-//   write_bench [--rows N] [--dir DIR] [--runs R]
+//   write_bench [--rows N] [--dir DIR] [--runs R] [--byte-planes-saving X]
+//
+// --byte-planes-saving sets WriterOptions::min_byte_planes_saving (1 = no
+// byte-plane pages, the format 1.0 encodings only: the "before" figure).
 //
 // Generates N rows with dpgen's generator into memory first (not timed),
 // then times (median of R runs):
@@ -77,12 +80,17 @@ int main(int argc, char** argv) {
   uint64_t rows = 10'000'000;
   std::string dir = std::filesystem::temp_directory_path().string();
   int runs = 5;
+  dp::WriterOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--rows" && i + 1 < argc) rows = std::stoull(argv[++i]);
     else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
     else if (a == "--runs" && i + 1 < argc) runs = std::stoi(argv[++i]);
-    else { std::fprintf(stderr, "usage: write_bench [--rows N] [--dir DIR] [--runs R]\n"); return 2; }
+    else if (a == "--byte-planes-saving" && i + 1 < argc) options.min_byte_planes_saving = std::stod(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: write_bench [--rows N] [--dir DIR] [--runs R] [--byte-planes-saving X]\n");
+      return 2;
+    }
   }
   dp::tools::OrdersGenerator gen(rows, 42);
   std::vector<dp::tools::OrdersBatch> batches;
@@ -98,7 +106,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < runs; ++r) {
     std::filesystem::remove(seg_path);
     auto t0 = Clock::now();
-    auto w = dp::SegmentWriter::Create(seg_path, *schema);
+    auto w = dp::SegmentWriter::Create(seg_path, *schema, options);
     if (!w.ok()) { std::fprintf(stderr, "%s\n", w.status().ToString().c_str()); return 1; }
     for (const auto& b : batches) {
       auto cols = b.Columns();

@@ -7,10 +7,25 @@ namespace {
 
 constexpr Encoding kE = Encoding::kConstant;
 
-template <typename B>
-class ConstantDecoder final : public BlockDecoder {
+// Every value of a constant page has code 0 of a one-entry dictionary.
+alignas(64) constexpr uint32_t kZeroCodes[kBlockSize] = {};
+
+// The dictionary view shared by both constant decoders.
+class ConstantBase : public BlockDecoder {
  public:
-  ConstantDecoder(B value, uint32_t count) : BlockDecoder(count), value_(value) {}
+  using BlockDecoder::BlockDecoder;
+  Result<const uint32_t*> NextCodes(uint32_t* n) override {
+    *n = NextCount();
+    position_ += *n;
+    return static_cast<const uint32_t*>(kZeroCodes);
+  }
+};
+
+template <typename B>
+class ConstantDecoder final : public ConstantBase {
+ public:
+  ConstantDecoder(B value, uint32_t count) : ConstantBase(count), value_(value) {}
+  DictionaryView dictionary() const override { return {1, &value_, nullptr}; }
 
   Result<const void*> Next(void* scratch, std::string_view*, uint32_t* n) override {
     *n = NextCount();
@@ -23,9 +38,10 @@ class ConstantDecoder final : public BlockDecoder {
   B value_;
 };
 
-class ConstantBytesDecoder final : public BlockDecoder {
+class ConstantBytesDecoder final : public ConstantBase {
  public:
-  ConstantBytesDecoder(std::string_view value, uint32_t count) : BlockDecoder(count), value_(value) {}
+  ConstantBytesDecoder(std::string_view value, uint32_t count) : ConstantBase(count), value_(value) {}
+  DictionaryView dictionary() const override { return {1, nullptr, &value_}; }
 
   Result<const void*> Next(void*, std::string_view* strings, uint32_t* n) override {
     *n = NextCount();

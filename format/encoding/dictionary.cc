@@ -184,6 +184,25 @@ class DictionaryDecoder final : public BlockDecoder {
     return static_cast<const void*>(out);
   }
 
+  DictionaryView dictionary() const override {
+    DictionaryView d;
+    d.size = uint32_t(entries_.size());
+    if constexpr (std::is_same_v<Entry, std::string_view>) {
+      d.strings = entries_.data();
+    } else {
+      d.values = entries_.data();
+    }
+    return d;
+  }
+
+  Result<const uint32_t*> NextCodes(uint32_t* n) override {
+    *n = NextCount();
+    if (*n == 0) return static_cast<const uint32_t*>(nullptr);
+    DP_ASSIGN_OR_RETURN(const uint32_t* codes, codes_.Read(position_, *n));
+    position_ += *n;
+    return codes;
+  }
+
  private:
   std::vector<Entry> entries_;
   CodeReader codes_;

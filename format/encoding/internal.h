@@ -94,6 +94,18 @@ decltype(auto) VisitInteger(PhysicalType t, F&& f) {
   }
 }
 
+// Calls f(T{}) with the C type of any fixed-width physical type (kBool:
+// uint8_t). REQUIRES: t != kBytes.
+template <typename F>
+decltype(auto) VisitFixed(PhysicalType t, F&& f) {
+  switch (t) {
+    case PhysicalType::kBool: return f(uint8_t{});
+    case PhysicalType::kF32: return f(float{});
+    case PhysicalType::kF64: return f(double{});
+    default: return VisitInteger(t, std::forward<F>(f));
+  }
+}
+
 // Calls f(B{}) with the unsigned type as wide as a fixed-width physical type
 // (kBool: uint8_t). REQUIRES: t != kBytes.
 template <typename F>
@@ -326,6 +338,14 @@ DecoderResult MakeDictionaryDecoder(PhysicalType t, std::span<const uint8_t> pay
 // REQUIRES: all values equal.
 Status EncodeConstant(const PageValues& in, std::vector<uint8_t>* out);
 DecoderResult MakeConstantDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
+// for_planes (6) / delta_planes (7) (byte_planes.cc): e is one of the two.
+Status EncodeIntegerPlanes(Encoding e, const PageValues& in, std::vector<uint8_t>* out);
+DecoderResult MakeForPlanesDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+DecoderResult MakeDeltaPlanesDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+// dictionary_planes (8): `dict` as for EncodeDictionary.
+Status EncodeDictionaryPlanes(const PageValues& in, const Dictionary& dict, std::vector<uint8_t>* out);
+DecoderResult MakeDictionaryPlanesDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
 
 // ---- analysis (choose.cc) -----------------------------------------------------
 

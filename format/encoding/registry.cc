@@ -1,6 +1,7 @@
 // The table of page encodings (spec/format.md §"Encodings"): forced
 // encoding, decoder construction and whole-page decoding dispatch through it.
 #include "format/encoding/internal.h"
+#include "format/version.h"
 
 namespace dp::format {
 namespace internal {
@@ -9,16 +10,20 @@ namespace {
 struct EncodingOps {
   std::string_view name;
   DecoderResult (*make_decoder)(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+  uint64_t required_features;  // format/version.h bits a file using it sets
 };
 
 // Indexed by the on-disk id.
 constexpr EncodingOps kEncodings[] = {
-    {"plain", &MakePlainDecoder},            // 0
-    {"for_bitpack", &MakeForDecoder},        // 1
-    {"delta_bitpack", &MakeDeltaDecoder},    // 2
-    {"rle", &MakeRleDecoder},                // 3
-    {"dictionary", &MakeDictionaryDecoder},  // 4
-    {"constant", &MakeConstantDecoder},      // 5
+    {"plain", &MakePlainDecoder, 0},                                           // 0
+    {"for_bitpack", &MakeForDecoder, 0},                                       // 1
+    {"delta_bitpack", &MakeDeltaDecoder, 0},                                   // 2
+    {"rle", &MakeRleDecoder, 0},                                               // 3
+    {"dictionary", &MakeDictionaryDecoder, 0},                                 // 4
+    {"constant", &MakeConstantDecoder, 0},                                     // 5
+    {"for_planes", &MakeForPlanesDecoder, kFeatureBytePlanes},                 // 6
+    {"delta_planes", &MakeDeltaPlanesDecoder, kFeatureBytePlanes},             // 7
+    {"dictionary_planes", &MakeDictionaryPlanesDecoder, kFeatureBytePlanes},   // 8
 };
 static_assert(std::size(kEncodings) == kMaxEncoding + 1, "one entry per dp::Encoding");
 
@@ -72,6 +77,16 @@ Status BlockDecoder::CheckSkip(uint32_t n) const {
 
 }  // namespace internal
 
+uint64_t RequiredFeatures(Encoding e) {
+  const auto* ops = internal::Find(e);
+  return ops ? ops->required_features : 0;
+}
+
+Result<const uint32_t*> PageDecoder::NextCodes(uint32_t* n) {
+  *n = 0;
+  return Status::Internal("NextCodes on a page without a dictionary view");
+}
+
 Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
   using namespace internal;
   if (!EncodingSupports(e, in.type)) {
@@ -103,6 +118,13 @@ Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
                                        " values of the page to be equal");
       }
       return EncodeConstant(in, out);
+    case Encoding::kForPlanes:
+    case Encoding::kDeltaPlanes: return EncodeIntegerPlanes(e, in, out);
+    case Encoding::kDictionaryPlanes: {
+      Dictionary dict;
+      BuildDictionary(in, DictionaryLimits{}, &dict);
+      return EncodeDictionaryPlanes(in, dict, out);
+    }
   }
   return Status::InvalidArgument("unknown encoding id " + std::to_string(static_cast<int>(e)));
 }

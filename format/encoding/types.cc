@@ -73,6 +73,9 @@ bool EncodingSupports(Encoding e, PhysicalType t) {
     case Encoding::kDeltaBitpack: return IsIntegerPhysical(t);
     case Encoding::kRle: return t != PhysicalType::kBytes;
     case Encoding::kDictionary: return t != PhysicalType::kBool;
+    case Encoding::kForPlanes:
+    case Encoding::kDeltaPlanes: return IsIntegerPhysical(t);
+    case Encoding::kDictionaryPlanes: return t != PhysicalType::kBool;
   }
   return false;
 }

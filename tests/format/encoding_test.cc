@@ -405,6 +405,9 @@ TEST(EncodingSupportsMatrix, MatchesTheSpec) {
     EXPECT_TRUE(EncodingSupports(Encoding::kRle, t));
     EXPECT_TRUE(EncodingSupports(Encoding::kDictionary, t));
     EXPECT_TRUE(EncodingSupports(Encoding::kConstant, t));
+    EXPECT_FALSE(EncodingSupports(Encoding::kForPlanes, t));
+    EXPECT_FALSE(EncodingSupports(Encoding::kDeltaPlanes, t));
+    EXPECT_TRUE(EncodingSupports(Encoding::kDictionaryPlanes, t));
   }
   const PhysicalType b = PhysicalType::kBool, s = PhysicalType::kBytes;
   EXPECT_TRUE(EncodingSupports(Encoding::kPlain, b));
@@ -419,7 +422,11 @@ TEST(EncodingSupportsMatrix, MatchesTheSpec) {
   EXPECT_FALSE(EncodingSupports(Encoding::kRle, s));
   EXPECT_TRUE(EncodingSupports(Encoding::kDictionary, s));
   EXPECT_TRUE(EncodingSupports(Encoding::kConstant, s));
-  EXPECT_FALSE(EncodingSupports(static_cast<Encoding>(6), PhysicalType::kI32));
+  for (Encoding e : {Encoding::kForPlanes, Encoding::kDeltaPlanes, Encoding::kDictionaryPlanes}) {
+    EXPECT_FALSE(EncodingSupports(e, b));
+    EXPECT_EQ(EncodingSupports(e, s), e == Encoding::kDictionaryPlanes);
+  }
+  EXPECT_FALSE(EncodingSupports(static_cast<Encoding>(9), PhysicalType::kI32));
 }
 
 TEST(PhysicalTypes, OfEveryLogicalType) {
@@ -480,7 +487,7 @@ TEST(PageDecoderContract, DictionaryCodeOutOfRangeIsCorruption) {
 
 TEST(PageDecoderContract, UnknownEncodingAndUnsupportedTypeAreCorruption) {
   const std::vector<uint8_t> payload(8, 0);
-  EXPECT_TRUE(PageDecoder::Make(static_cast<Encoding>(6), PhysicalType::kI32, payload, 2).status().IsCorruption());
+  EXPECT_TRUE(PageDecoder::Make(static_cast<Encoding>(9), PhysicalType::kI32, payload, 2).status().IsCorruption());
   EXPECT_TRUE(PageDecoder::Make(Encoding::kForBitpack, PhysicalType::kF64, payload, 1).status().IsCorruption());
 }
 

@@ -13,8 +13,10 @@
 
 namespace dp::format::testing {
 
-inline constexpr Encoding kAllEncodings[] = {Encoding::kPlain, Encoding::kForBitpack, Encoding::kDeltaBitpack,
-                                             Encoding::kRle,   Encoding::kDictionary, Encoding::kConstant};
+inline constexpr Encoding kAllEncodings[] = {Encoding::kPlain,      Encoding::kForBitpack, Encoding::kDeltaBitpack,
+                                             Encoding::kRle,        Encoding::kDictionary, Encoding::kConstant,
+                                             Encoding::kForPlanes,  Encoding::kDeltaPlanes,
+                                             Encoding::kDictionaryPlanes};
 
 struct Page {
   PhysicalType type = PhysicalType::kI64;

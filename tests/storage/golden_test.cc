@@ -1,8 +1,13 @@
 // Golden files: segments written by every released format version stay
-// readable. tests/data/v1/golden_v1_0.dpc was written by format 1.0 with
-// WriteGolden() below (regenerate only when adding a NEW version directory,
-// never overwrite a released one).
+// readable. tests/data/v1/golden_v1_0*.dpc were written by format 1.0 and
+// golden_v1_1_*.dpc (byte planes) by format 1.1, with WriteGolden() below
+// (write only files of a NEW version, never overwrite a released one).
 #include "tests/storage/test_util.h"
+
+#include <fstream>
+
+#include "format/trailer.h"
+#include "format/version.h"
 
 #ifndef DP_TEST_DATA_DIR
 #error "DP_TEST_DATA_DIR must point at tests/data"
@@ -43,20 +48,38 @@ struct GoldenVariant {
   const char* file;
   std::optional<Encoding> encoding;
   CodecPolicy codec;
+  double byte_planes_saving = 1;  // 1: no byte-plane pages
+  uint64_t required_features = 0;
 };
-// Together these pin every encoding and codec as written by format 1.0.
+// Together these pin every encoding and codec as written by format 1.0, and
+// the byte-plane encodings of format 1.1 (taken wherever not larger).
 const GoldenVariant kVariants[] = {
     {"golden_v1_0.dpc", std::nullopt, CodecPolicy::kAuto},
     {"golden_v1_0_rle_lz4.dpc", Encoding::kRle, CodecPolicy::kLz4},
     {"golden_v1_0_plain.dpc", Encoding::kPlain, CodecPolicy::kNone},
     {"golden_v1_0_dict_zstd.dpc", Encoding::kDictionary, CodecPolicy::kZstd},
     {"golden_v1_0_constant.dpc", Encoding::kConstant, CodecPolicy::kNone},
+    {"golden_v1_1_byte_planes.dpc", Encoding::kForPlanes, CodecPolicy::kZstd, 0, format::kFeatureBytePlanes},
+    {"golden_v1_1_delta_planes.dpc", Encoding::kDeltaPlanes, CodecPolicy::kZstd, 0, format::kFeatureBytePlanes},
+    {"golden_v1_1_dict_planes.dpc", Encoding::kDictionaryPlanes, CodecPolicy::kZstd, 0, format::kFeatureBytePlanes},
 };
+
+uint64_t RequiredFeaturesOf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const auto size = int64_t(in.tellg());
+  uint8_t tail[format::kTrailerSize];
+  in.seekg(size - int64_t(format::kTrailerSize));
+  in.read(reinterpret_cast<char*>(tail), sizeof tail);
+  auto trailer = format::DecodeTrailer(tail, path);
+  EXPECT_TRUE(trailer.ok()) << trailer.status().ToString();
+  return trailer.ok() ? trailer->required_features : ~uint64_t{0};
+}
 
 Status WriteGolden(const std::string& path, const GoldenVariant& variant) {
   WriterOptions o;
   o.force_encoding = variant.encoding;
   o.codec = variant.codec;
+  o.min_byte_planes_saving = variant.byte_planes_saving;
   o.row_group_rows = 2048;
   o.page_rows = 1024;
   o.metadata = {{"purpose", "golden file"}};
@@ -83,11 +106,30 @@ void CheckGolden(const std::string& path) {
   }
 }
 
-TEST(GoldenTest, Format1_0StaysReadable) {
+TEST(GoldenTest, Format1_0And1_1StayReadable) {
   for (const GoldenVariant& v : kVariants) {
     SCOPED_TRACE(v.file);
     CheckGolden(std::string(DP_TEST_DATA_DIR) + "/v1/" + v.file);
+    EXPECT_EQ(RequiredFeaturesOf(std::string(DP_TEST_DATA_DIR) + "/v1/" + v.file), v.required_features);
   }
+}
+
+// What a reader of format 1.0 (which knows no feature bit) does with the
+// files: it reads every 1.1 file without byte-plane pages and refuses the
+// ones with them, before it could meet an encoding id it does not know.
+TEST(GoldenTest, Format1_0FeatureSetReader) {
+  TempDir dir;
+  for (const GoldenVariant& v : kVariants) {
+    SCOPED_TRACE(v.file);
+    ASSERT_OK(WriteGolden(dir.File(v.file), v));
+    const uint64_t features = RequiredFeaturesOf(dir.File(v.file));
+    EXPECT_EQ(features, v.required_features);
+    EXPECT_EQ(format::UnknownFeatures(features, format::kFeaturesOfFormat1_0) != 0, format::UsesBytePlanes(features));
+    EXPECT_EQ(format::UnknownFeatures(features), 0u);  // this build reads all
+  }
+  auto seg = Segment::Open(std::string(DP_TEST_DATA_DIR) + "/v1/golden_v1_1_byte_planes.dpc");
+  ASSERT_OK(seg);
+  EXPECT_EQ((*seg)->format_version().minor, 1);
 }
 
 // DP_WRITE_GOLDEN=<dir> writes the files of a NEW format version there.

@@ -40,8 +40,13 @@ enum class Encoding : uint8_t {
   kRle = 3,           // run values + run ends
   kDictionary = 4,    // page-local dictionary + bit-packed codes
   kConstant = 5,      // one value repeated
+  // Format 1.1, required feature "byte_planes" (older readers refuse such
+  // files): residuals split into byte planes, each raw or zstd-compressed.
+  kForPlanes = 6,         // value - base
+  kDeltaPlanes = 7,       // first value + delta - min_delta
+  kDictionaryPlanes = 8,  // page-local dictionary + codes
 };
-inline constexpr uint8_t kMaxEncoding = 5;
+inline constexpr uint8_t kMaxEncoding = 8;
 std::string_view EncodingName(Encoding e);  // "plain", "for_bitpack", ...
 
 // on-disk ids: append only.
@@ -69,6 +74,13 @@ struct WriterOptions {
   int zstd_level = 1;
   // kAuto keeps a compressed page only if stored <= (1 - saving) * encoded.
   double min_codec_saving = 0.125;
+  // Byte-plane encodings (kForPlanes, kDeltaPlanes, kDictionaryPlanes; they
+  // compress planes with zstd, so only under codec kAuto or kZstd): a page
+  // takes one only where its stored size is <= (1 - saving) times the stored
+  // size of the best other encoding after the codec, since they decode
+  // slower than bit-packing. In [0, 1]; 1 turns them off. A file with such
+  // pages needs a reader of format >= 1.1 (required feature "byte_planes").
+  double min_byte_planes_saving = 0.02;
   // Forces one encoding for every page where it applies (tests, benchmarks);
   // pages where it does not apply fall back to automatic choice.
   std::optional<Encoding> force_encoding;
