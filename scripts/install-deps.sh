@@ -2,7 +2,7 @@
 # Installs the Debian packages dpstore needs (only those missing).
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config
-      libzstd-dev liblz4-dev libxxhash-dev libflatbuffers-dev flatbuffers-compiler
+      libzstd-dev liblz4-dev libxxhash-dev libyaml-dev libflatbuffers-dev flatbuffers-compiler
       libboost-dev libtbb-dev libgtest-dev libgmock-dev libbenchmark-dev)
 missing=()
 for p in "${pkgs[@]}"; do

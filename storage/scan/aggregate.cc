@@ -1,0 +1,1062 @@
+// Aggregation pushed into the scan. Each morsel (a fixed row range) builds a
+// partial: its groups (a hash table over up to 5 key words, or a direct
+// array for one dictionary-coded string key) and one state array per
+// aggregate. Partials are merged into the result in morsel order, so the
+// result never depends on the thread count.
+#include "storage/scan/aggregate.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "format/encoding/internal.h"
+#include "storage/scan/exec.h"
+#include "storage/scan/hash.h"
+
+namespace dp::internal::scan {
+
+using format::kBlockSize;
+using format::PhysicalType;
+using format::internal::VisitFixed;
+
+uint64_t HashBytes(std::string_view s) { return XXH3_64bits(s.data(), s.size()); }
+
+namespace {
+
+constexpr uint64_t kMaxBitmapSpan = uint64_t{1} << 22;  // exact distinct of small integer ranges
+
+// 64-bit key of a value: the value (integers), canonical bits (floats: one
+// zero, one NaN).
+template <typename T>
+uint64_t KeyBits(T v) {
+  if constexpr (std::is_floating_point_v<T>) {
+    double d = double(v);
+    if (d == 0) d = 0;
+    if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+    return std::bit_cast<uint64_t>(d);
+  } else if constexpr (std::is_signed_v<T>) {
+    return uint64_t(int64_t(v));
+  } else {
+    return uint64_t(v);
+  }
+}
+
+// ---- interned strings ----
+
+class StringPool {
+ public:
+  uint32_t Intern(std::string_view s) {
+    auto it = ids_.find(s);
+    if (it != ids_.end()) return it->second;
+    strings_.emplace_back(s);
+    const auto id = uint32_t(strings_.size() - 1);
+    ids_.emplace(strings_.back(), id);
+    return id;
+  }
+  const std::string& Get(uint32_t id) const { return strings_[id]; }
+  size_t size() const { return strings_.size(); }
+
+ private:
+  std::deque<std::string> strings_;  // stable addresses: the map's keys view them
+  std::unordered_map<std::string_view, uint32_t> ids_;
+};
+
+// ---- groups ----
+
+class GroupTable {
+ public:
+  explicit GroupTable(int nkeys) : nkeys_(nkeys) { slots_.assign(64, 0); }
+
+  uint32_t FindOrInsert(const uint64_t* w, uint8_t nulls) {
+    const uint64_t h = Hash(w, nulls);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const uint32_t s = slots_[i];
+      if (s == 0) {
+        const auto g = uint32_t(nulls_.size());
+        keys_.insert(keys_.end(), w, w + nkeys_);
+        nulls_.push_back(nulls);
+        hashes_.push_back(h);
+        slots_[i] = g + 1;
+        if (nulls_.size() * 2 > slots_.size()) Grow();
+        return g;
+      }
+      const uint32_t g = s - 1;
+      if (hashes_[g] == h && nulls_[g] == nulls && std::equal(w, w + nkeys_, keys_.data() + size_t{g} * nkeys_)) {
+        return g;
+      }
+    }
+  }
+  size_t size() const { return nulls_.size(); }
+  const uint64_t* key(uint32_t g) const { return keys_.data() + size_t{g} * nkeys_; }
+  uint8_t nulls(uint32_t g) const { return nulls_[g]; }
+  uint64_t bytes() const { return slots_.size() * 4 + keys_.size() * 8 + hashes_.size() * 9; }
+
+ private:
+  uint64_t Hash(const uint64_t* w, uint8_t nulls) const {
+    uint64_t h = 0x9E3779B97F4A7C15ull * (nulls + 1);
+    for (int k = 0; k < nkeys_; ++k) h = Mix64(h ^ w[k]) + k;
+    return Mix64(h);
+  }
+  void Grow() {
+    slots_.assign(slots_.size() * 2, 0);
+    const size_t mask = slots_.size() - 1;
+    for (uint32_t g = 0; g < nulls_.size(); ++g) {
+      size_t i = hashes_[g] & mask;
+      while (slots_[i] != 0) i = (i + 1) & mask;
+      slots_[i] = g + 1;
+    }
+  }
+  int nkeys_;
+  std::vector<uint64_t> keys_;
+  std::vector<uint8_t> nulls_;
+  std::vector<uint64_t> hashes_;
+  std::vector<uint32_t> slots_;  // group + 1; 0 = empty
+};
+
+// ---- plan ----
+
+struct KeyPlan {
+  int field = 0;
+  TimeBucket bucket = TimeBucket::kNone;  // kNone: the column's value
+  Domain domain = Domain::kSigned;
+  PhysicalType pt = PhysicalType::kI64;
+  DataType type;  // of the key column in the result
+  std::string name;
+};
+
+struct AggPlan {
+  AggregateKind kind = AggregateKind::kCount;
+  int field = -1;
+  Domain domain = Domain::kSigned;
+  PhysicalType pt = PhysicalType::kI64;
+  DataType out_type;
+  std::string name;
+  bool bitmap = false;  // exact distinct as a bitmap of [base, base + span)
+  int64_t base = 0;
+  uint64_t span = 0;
+};
+
+struct AggState {
+  std::vector<int64_t> count;  // rows / non-null values
+  std::vector<Int128> isum;
+  std::vector<double> fsum;
+  std::vector<int64_t> imm;    // min/max, signed domain
+  std::vector<uint64_t> umm;   // unsigned/bool
+  std::vector<double> fmm;     // float
+  std::vector<std::string> smm;
+  std::vector<std::unique_ptr<U64Set>> sets;
+  std::vector<std::unique_ptr<std::unordered_set<std::string>>> ssets;
+  std::vector<std::unique_ptr<Hll>> hll;
+  std::vector<uint64_t> bitmap;
+
+  void Resize(const AggPlan& a, size_t n) {
+    count.resize(n, 0);
+    switch (a.kind) {
+      case AggregateKind::kSum:
+      case AggregateKind::kAvg:
+        if (a.domain == Domain::kFloat) fsum.resize(n, 0.0);
+        else isum.resize(n, 0);
+        break;
+      case AggregateKind::kMin:
+      case AggregateKind::kMax:
+        if (a.domain == Domain::kSigned) imm.resize(n, 0);
+        else if (a.domain == Domain::kFloat) fmm.resize(n, 0.0);
+        else if (a.domain == Domain::kBytes) smm.resize(n);
+        else umm.resize(n, 0);
+        break;
+      case AggregateKind::kDistinct:
+        if (a.bitmap) {
+          if (bitmap.empty()) bitmap.assign((a.span + 63) / 64, 0);
+        } else if (a.domain == Domain::kBytes) {
+          while (ssets.size() < n) ssets.push_back(std::make_unique<std::unordered_set<std::string>>());
+        } else {
+          while (sets.size() < n) sets.push_back(std::make_unique<U64Set>());
+        }
+        break;
+      case AggregateKind::kApproxDistinct:
+        while (hll.size() < n) hll.push_back(std::make_unique<Hll>());
+        break;
+      default: break;
+    }
+  }
+  uint64_t bytes() const {
+    uint64_t b = count.size() * 8 + isum.size() * 16 + fsum.size() * 8 + imm.size() * 8 + umm.size() * 8 +
+                 fmm.size() * 8 + smm.size() * 32 + bitmap.size() * 8 + hll.size() * Hll::kM;
+    for (const auto& s : sets) b += s->bytes();
+    for (const auto& s : ssets) b += s->size() * 48;
+    return b;
+  }
+};
+
+struct Query {
+  Plan plan;
+  std::vector<KeyPlan> keys;
+  std::vector<AggPlan> aggs;
+  bool direct_key = false;  // one string key: group = interned id (direct array)
+  uint64_t budget = 1ull << 30;
+};
+
+// A morsel's (or the final) partial result.
+struct Partial {
+  explicit Partial(const Query& q) : groups(int(q.keys.size())), aggs(q.aggs.size()) {}
+  GroupTable groups;
+  StringPool strings;
+  std::vector<uint32_t> direct;  // direct_key: interned id -> group + 1
+  uint32_t null_group = 0;       // direct_key: group of null + 1
+  std::vector<AggState> aggs;
+  Counters counters;
+
+  void Grow(const Query& q) {
+    for (size_t a = 0; a < aggs.size(); ++a) aggs[a].Resize(q.aggs[a], groups.size());
+  }
+};
+
+// ---- time buckets ----
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+// Howard Hinnant's civil-from-days / days-from-civil (proleptic Gregorian).
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = unsigned(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = int64_t(yoe) + era * 400 + (*m <= 2);
+}
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = unsigned(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + int64_t(doe) - 719468;
+}
+
+int64_t UnitsPerSecond(const DataType& t) {
+  switch (t.unit) {
+    case TimeUnit::kSecond: return 1;
+    case TimeUnit::kMilli: return 1000;
+    case TimeUnit::kMicro: return 1000000;
+    case TimeUnit::kNano: return 1000000000;
+  }
+  return 1;
+}
+
+int64_t Saturate(Int128 v) {
+  return int64_t(std::clamp<Int128>(v, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()));
+}
+
+// Caches the last bucket: sorted time columns hit it almost always.
+struct BucketCache {
+  int64_t lo = 1, hi = 0, start = 0;  // [lo, hi) -> start
+};
+
+int64_t CachedBucket(int64_t v, TimeBucket b, const DataType& t, BucketCache* c) {
+  if (v >= c->lo && v < c->hi) return c->start;
+  const int64_t start = BucketStart(v, b, t);
+  // The bucket's end: the next bucket's start.
+  const bool date = t.id == TypeId::kDate32;
+  const int64_t day = date ? 1 : 86400 * UnitsPerSecond(t);
+  Int128 end;
+  switch (b) {
+    case TimeBucket::kMinute: end = Int128(start) + 60 * UnitsPerSecond(t); break;
+    case TimeBucket::kHour: end = Int128(start) + 3600 * UnitsPerSecond(t); break;
+    case TimeBucket::kDay: end = Int128(start) + day; break;
+    case TimeBucket::kWeek: end = Int128(start) + 7 * Int128(day); break;
+    default: {
+      int64_t y;
+      unsigned m;
+      CivilFromDays(FloorDiv(start, day), &y, &m);
+      end = Int128(DaysFromCivil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1)) * day;
+      break;
+    }
+  }
+  c->lo = start;
+  c->hi = Saturate(end);
+  c->start = start;
+  if (!(v >= c->lo && v < c->hi)) c->hi = c->lo;  // saturated edge: no caching
+  return start;
+}
+
+// ---- per-window update ----
+
+struct Window {
+  uint32_t n = 0;               // rows in the window
+  uint32_t m = 0;               // selected rows
+  const uint32_t* sel = nullptr;  // selected row offsets
+  const uint32_t* gid = nullptr;  // their groups
+  bool all = false;             // every row selected and gid all 0
+};
+
+template <typename T>
+void UpdateNumeric(const AggPlan& a, AggState& s, const T* v, const uint8_t* valid, const Window& w) {
+  const uint32_t* sel = w.sel;
+  const uint32_t* gid = w.gid;
+  auto ok = [&](uint32_t r) { return valid == nullptr || valid[r]; };
+  switch (a.kind) {
+    case AggregateKind::kCountValid:
+      for (uint32_t i = 0; i < w.m; ++i) s.count[gid[i]] += ok(sel[i]);
+      return;
+    case AggregateKind::kSum:
+    case AggregateKind::kAvg:
+      if (valid == nullptr) {
+        // The common case, without a validity test per row.
+        int64_t* count = s.count.data();
+        if constexpr (std::is_floating_point_v<T>) {
+          double* sum = s.fsum.data();
+          for (uint32_t i = 0; i < w.m; ++i) {
+            sum[gid[i]] += double(v[sel[i]]);
+            count[gid[i]] += 1;
+          }
+        } else {
+          Int128* sum = s.isum.data();
+          for (uint32_t i = 0; i < w.m; ++i) {
+            sum[gid[i]] += v[sel[i]];
+            count[gid[i]] += 1;
+          }
+        }
+        return;
+      }
+      if constexpr (std::is_floating_point_v<T>) {
+        for (uint32_t i = 0; i < w.m; ++i) {
+          const uint32_t r = sel[i];
+          if (!ok(r)) continue;
+          s.fsum[gid[i]] += double(v[r]);
+          s.count[gid[i]] += 1;
+        }
+      } else {
+        for (uint32_t i = 0; i < w.m; ++i) {
+          const uint32_t r = sel[i];
+          if (!ok(r)) continue;
+          s.isum[gid[i]] += v[r];
+          s.count[gid[i]] += 1;
+        }
+      }
+      return;
+    case AggregateKind::kMin:
+    case AggregateKind::kMax: {
+      const bool is_min = a.kind == AggregateKind::kMin;
+      for (uint32_t i = 0; i < w.m; ++i) {
+        const uint32_t r = sel[i];
+        if (!ok(r)) continue;
+        const uint32_t g = gid[i];
+        if constexpr (std::is_floating_point_v<T>) {
+          const double x = double(v[r]);
+          if (std::isnan(x)) continue;
+          if (s.count[g] == 0 || (is_min ? x < s.fmm[g] : x > s.fmm[g])) s.fmm[g] = x;
+        } else if constexpr (std::is_signed_v<T>) {
+          const int64_t x = v[r];
+          if (s.count[g] == 0 || (is_min ? x < s.imm[g] : x > s.imm[g])) s.imm[g] = x;
+        } else {
+          const uint64_t x = v[r];
+          if (s.count[g] == 0 || (is_min ? x < s.umm[g] : x > s.umm[g])) s.umm[g] = x;
+        }
+        s.count[g] += 1;
+      }
+      return;
+    }
+    case AggregateKind::kApproxDistinct:
+      for (uint32_t i = 0; i < w.m; ++i) {
+        const uint32_t r = sel[i];
+        if (ok(r)) s.hll[gid[i]]->Add(Mix64(KeyBits(v[r])));
+      }
+      return;
+    case AggregateKind::kDistinct:
+      if (a.bitmap) {
+        uint64_t* bits = s.bitmap.data();
+        for (uint32_t i = 0; i < w.m; ++i) {
+          const uint32_t r = sel[i];
+          if (!ok(r)) continue;
+          const uint64_t off = uint64_t(int64_t(v[r]) - a.base);
+          if (off < a.span) bits[off >> 6] |= uint64_t{1} << (off & 63);
+        }
+      } else {
+        for (uint32_t i = 0; i < w.m; ++i) {
+          const uint32_t r = sel[i];
+          if (ok(r)) s.sets[gid[i]]->Insert(KeyBits(v[r]));
+        }
+      }
+      return;
+    case AggregateKind::kCount: return;
+  }
+}
+
+void UpdateBytes(const AggPlan& a, AggState& s, const std::string_view* v, const uint8_t* valid, const Window& w) {
+  auto ok = [&](uint32_t r) { return valid == nullptr || valid[r]; };
+  for (uint32_t i = 0; i < w.m; ++i) {
+    const uint32_t r = w.sel[i];
+    if (!ok(r)) continue;
+    const uint32_t g = w.gid[i];
+    switch (a.kind) {
+      case AggregateKind::kCountValid: s.count[g] += 1; break;
+      case AggregateKind::kMin:
+      case AggregateKind::kMax:
+        if (s.count[g] == 0 || (a.kind == AggregateKind::kMin ? v[r] < s.smm[g] : v[r] > s.smm[g])) {
+          s.smm[g].assign(v[r]);
+        }
+        s.count[g] += 1;
+        break;
+      case AggregateKind::kApproxDistinct: s.hll[g]->Add(HashBytes(v[r])); break;
+      case AggregateKind::kDistinct: s.ssets[g]->emplace(v[r]); break;
+      default: break;
+    }
+  }
+}
+
+// The sum of n integers in 128 bits, vectorizable: 64-bit values split in
+// 32-bit halves that cannot overflow an int64 lane over 1024 values.
+template <typename T>
+Int128 BlockSum(const T* v, uint32_t n) {
+  if constexpr (sizeof(T) < 8) {
+    int64_t s = 0;
+    for (uint32_t i = 0; i < n; ++i) s += v[i];
+    return s;
+  } else if constexpr (std::is_signed_v<T>) {
+    int64_t hi = 0;
+    uint64_t lo = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      hi += v[i] >> 32;
+      lo += uint64_t(v[i]) & 0xFFFFFFFFu;
+    }
+    return (Int128(hi) << 32) + Int128(lo);
+  } else {
+    uint64_t hi = 0, lo = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      hi += v[i] >> 32;
+      lo += v[i] & 0xFFFFFFFFu;
+    }
+    return (Int128(hi) << 32) + Int128(lo);
+  }
+}
+
+// Float sum over a whole window in a fixed order (8 lanes, then the lanes
+// in order): the same for any thread count.
+template <typename T>
+double BlockSumFloat(const T* v, uint32_t n) {
+  double lane[8] = {};
+  uint32_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) lane[k] += double(v[i + k]);
+  }
+  for (; i < n; ++i) lane[i & 7] += double(v[i]);
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+// ---- the morsel runner ----
+
+class MorselAggregator {
+ public:
+  MorselAggregator(const Query& q, const OpenPart& part, const Morsel& m, Partial* out)
+      : q_(q), out_(out), exec_(q.plan, part, m, &out->counters) {
+    key_tables_.resize(q.keys.size());
+    bucket_cache_.resize(q.keys.size());
+    if (q.keys.empty()) {
+      out_->groups.FindOrInsert(nullptr, 0);
+      out_->Grow(q);
+    }
+  }
+
+  Status Run() {
+    return exec_.Run([&](uint64_t row, uint32_t n, const uint8_t* mask) { return OnWindow(row, n, mask); });
+  }
+
+ private:
+  Status OnWindow(uint64_t, uint32_t n, const uint8_t* mask) {
+    Window w;
+    w.n = n;
+    uint32_t m = 0;
+    if (mask == nullptr) {
+      for (uint32_t i = 0; i < n; ++i) sel_[i] = i;
+      m = n;
+    } else {
+      for (uint32_t i = 0; i < n; ++i) {
+        sel_[m] = i;
+        m += mask[i];
+      }
+    }
+    w.m = m;
+    w.sel = sel_;
+    if (q_.keys.empty()) {
+      std::fill_n(gid_, m, 0u);
+      w.all = mask == nullptr;
+    } else {
+      DP_RETURN_IF_ERROR(ComputeGroups(n, m));
+    }
+    w.gid = gid_;
+    for (size_t a = 0; a < q_.aggs.size(); ++a) DP_RETURN_IF_ERROR(Update(q_.aggs[a], out_->aggs[a], w));
+    return Status::OK();
+  }
+
+  Status ComputeGroups(uint32_t n, uint32_t m) {
+    const size_t nk = q_.keys.size();
+    if (q_.direct_key) {
+      // One dictionary-coded key without nulls: a per-page table from code
+      // to group, so that each row costs one lookup.
+      ColumnCursor& c = exec_.cursor(q_.keys[0].field);
+      DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(n));
+      DP_ASSIGN_OR_RETURN(bool has_codes, c.HasCodes());
+      if (valid == nullptr && has_codes) {
+        KeyTable& t = key_tables_[0];
+        const auto d = c.dictionary();
+        if (t.group_serial != c.page_serial()) {
+          t.groups.assign(d.size, 0);  // group + 1, made when a row first selects the entry
+          t.group_serial = c.page_serial();
+        }
+        DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
+        uint32_t* groups = t.groups.data();
+        bool grew = false;
+        for (uint32_t i = 0; i < m; ++i) {
+          const uint32_t code = codes[sel_[i]];
+          if (groups[code] == 0) {
+            const uint64_t id = out_->strings.Intern(d.strings[code]);
+            groups[code] = out_->groups.FindOrInsert(&id, 0) + 1;
+            grew = true;
+          }
+          gid_[i] = groups[code] - 1;
+        }
+        if (grew) out_->Grow(q_);
+        return Status::OK();
+      }
+    }
+    std::fill_n(nulls_, m, uint8_t{0});
+    for (size_t k = 0; k < nk; ++k) {
+      const KeyPlan& kp = q_.keys[k];
+      ColumnCursor& c = exec_.cursor(kp.field);
+      DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(n));
+      uint64_t* words = words_[k];
+      if (valid != nullptr) {
+        for (uint32_t i = 0; i < m; ++i) nulls_[i] |= uint8_t((valid[sel_[i]] ^ 1) << k);
+      }
+      if (kp.domain == Domain::kBytes && kp.bucket == TimeBucket::kNone) {
+        DP_ASSIGN_OR_RETURN(bool has_codes, c.HasCodes());
+        if (has_codes) {
+          KeyTable& t = key_tables_[k];
+          if (t.serial != c.page_serial()) {
+            const auto d = c.dictionary();
+            t.ids.resize(d.size);
+            for (uint32_t e = 0; e < d.size; ++e) t.ids[e] = out_->strings.Intern(d.strings[e]);
+            t.serial = c.page_serial();
+          }
+          DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
+          const uint32_t* ids = t.ids.data();
+          for (uint32_t i = 0; i < m; ++i) words[i] = ids[codes[sel_[i]]];
+        } else {
+          DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
+          for (uint32_t i = 0; i < m; ++i) words[i] = out_->strings.Intern(s[sel_[i]]);
+        }
+      } else {
+        DP_ASSIGN_OR_RETURN(const void* v, c.Values());
+        VisitFixed(kp.pt, [&](auto tag) {
+          using T = decltype(tag);
+          const T* p = static_cast<const T*>(v);
+          if (kp.bucket != TimeBucket::kNone) {
+            if constexpr (std::is_integral_v<T>) {
+              const DataType& type = q_.plan.schema.field(kp.field).type;
+              for (uint32_t i = 0; i < m; ++i) {
+                words[i] = uint64_t(CachedBucket(int64_t(p[sel_[i]]), kp.bucket, type, &bucket_cache_[k]));
+              }
+            }
+          } else {
+            for (uint32_t i = 0; i < m; ++i) words[i] = KeyBits(p[sel_[i]]);
+          }
+        });
+      }
+      for (uint32_t i = 0; i < m; ++i) {
+        if (nulls_[i] & (1u << k)) words[i] = 0;
+      }
+    }
+    Partial& p = *out_;
+    if (q_.direct_key) {
+      for (uint32_t i = 0; i < m; ++i) {
+        uint32_t* slot;
+        if (nulls_[i]) {
+          slot = &p.null_group;
+        } else {
+          if (words_[0][i] >= p.direct.size()) p.direct.resize(p.strings.size(), 0);
+          slot = &p.direct[words_[0][i]];
+        }
+        if (*slot == 0) {
+          const uint64_t w0 = nulls_[i] ? 0 : words_[0][i];
+          *slot = p.groups.FindOrInsert(&w0, nulls_[i]) + 1;
+        }
+        gid_[i] = *slot - 1;
+      }
+    } else {
+      uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
+      for (uint32_t i = 0; i < m; ++i) {
+        for (size_t k = 0; k < nk; ++k) key[k] = words_[k][i];
+        gid_[i] = p.groups.FindOrInsert(key, nulls_[i]);
+      }
+    }
+    p.Grow(q_);
+    return Status::OK();
+  }
+
+  Status Update(const AggPlan& a, AggState& s, const Window& w) {
+    if (a.kind == AggregateKind::kCount) {
+      if (w.all) {
+        s.count[0] += w.m;
+      } else {
+        int64_t* count = s.count.data();
+        for (uint32_t i = 0; i < w.m; ++i) count[w.gid[i]] += 1;
+      }
+      return Status::OK();
+    }
+    ColumnCursor& c = exec_.cursor(a.field);
+    DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(w.n));
+    if (a.domain == Domain::kBytes) {
+      if (a.kind == AggregateKind::kCountValid) {
+        for (uint32_t i = 0; i < w.m; ++i) s.count[w.gid[i]] += valid == nullptr || valid[w.sel[i]];
+        return Status::OK();
+      }
+      DP_ASSIGN_OR_RETURN(const std::string_view* v, c.Strings());
+      UpdateBytes(a, s, v, valid, w);
+      return Status::OK();
+    }
+    if (w.all && valid == nullptr) {
+      // Whole window, no nulls, one group: block kernels.
+      if (a.kind == AggregateKind::kCountValid) {
+        s.count[0] += w.n;
+        return Status::OK();
+      }
+      if ((a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg)) {
+        if (a.domain != Domain::kFloat) {
+          Int128 sum = 0;
+          DP_ASSIGN_OR_RETURN(bool fused, c.ForBlockSum(w.n, &sum));
+          if (!fused) {
+            DP_ASSIGN_OR_RETURN(const void* v, c.Values());
+            VisitFixed(a.pt, [&](auto tag) {
+              using T = decltype(tag);
+              if constexpr (std::is_integral_v<T>) sum = BlockSum(static_cast<const T*>(v), w.n);
+            });
+          }
+          s.isum[0] += sum;
+        } else {
+          DP_ASSIGN_OR_RETURN(const void* v, c.Values());
+          s.fsum[0] += a.pt == PhysicalType::kF32 ? BlockSumFloat(static_cast<const float*>(v), w.n)
+                                                  : BlockSumFloat(static_cast<const double*>(v), w.n);
+        }
+        s.count[0] += w.n;
+        return Status::OK();
+      }
+    }
+    DP_ASSIGN_OR_RETURN(const void* v, c.Values());
+    VisitFixed(a.pt, [&](auto tag) {
+      using T = decltype(tag);
+      UpdateNumeric<T>(a, s, static_cast<const T*>(v), valid, w);
+    });
+    return Status::OK();
+  }
+
+  struct KeyTable {
+    uint64_t serial = UINT64_MAX;
+    std::vector<uint32_t> ids;  // code -> interned string
+    uint64_t group_serial = UINT64_MAX;
+    std::vector<uint32_t> groups;  // code -> group (direct_key fast path)
+  };
+
+  const Query& q_;
+  Partial* out_;
+  MorselExec exec_;
+  std::vector<KeyTable> key_tables_;
+  std::vector<BucketCache> bucket_cache_;
+  alignas(64) uint32_t sel_[kBlockSize];
+  alignas(64) uint32_t gid_[kBlockSize];
+  alignas(64) uint8_t nulls_[kBlockSize];
+  alignas(64) uint64_t words_[AggregateSpec::kMaxGroupColumns + 1][kBlockSize];
+};
+
+// ---- merging ----
+
+void MergeState(const AggPlan& a, AggState& dst, uint32_t d, AggState& src, uint32_t g) {
+  const bool had = dst.count[d] > 0;
+  switch (a.kind) {
+    case AggregateKind::kSum:
+    case AggregateKind::kAvg:
+      if (a.domain == Domain::kFloat) dst.fsum[d] += src.fsum[g];
+      else dst.isum[d] += src.isum[g];
+      break;
+    case AggregateKind::kMin:
+    case AggregateKind::kMax: {
+      if (src.count[g] == 0) break;
+      const bool mn = a.kind == AggregateKind::kMin;
+      if (a.domain == Domain::kSigned) {
+        if (!had || (mn ? src.imm[g] < dst.imm[d] : src.imm[g] > dst.imm[d])) dst.imm[d] = src.imm[g];
+      } else if (a.domain == Domain::kFloat) {
+        if (!had || (mn ? src.fmm[g] < dst.fmm[d] : src.fmm[g] > dst.fmm[d])) dst.fmm[d] = src.fmm[g];
+      } else if (a.domain == Domain::kBytes) {
+        if (!had || (mn ? src.smm[g] < dst.smm[d] : src.smm[g] > dst.smm[d])) dst.smm[d] = std::move(src.smm[g]);
+      } else {
+        if (!had || (mn ? src.umm[g] < dst.umm[d] : src.umm[g] > dst.umm[d])) dst.umm[d] = src.umm[g];
+      }
+      break;
+    }
+    case AggregateKind::kApproxDistinct: dst.hll[d]->Merge(*src.hll[g]); break;
+    case AggregateKind::kDistinct:
+      if (a.bitmap) {
+        for (size_t i = 0; i < dst.bitmap.size(); ++i) dst.bitmap[i] |= src.bitmap[i];
+      } else if (a.domain == Domain::kBytes) {
+        if (dst.ssets[d]->empty()) std::swap(dst.ssets[d], src.ssets[g]);
+        else dst.ssets[d]->merge(*src.ssets[g]);
+      } else if (dst.sets[d]->size() == 0) {
+        std::swap(dst.sets[d], src.sets[g]);
+      } else {
+        src.sets[g]->ForEach([&](uint64_t k) { dst.sets[d]->Insert(k); });
+      }
+      break;
+    default: break;
+  }
+  dst.count[d] += src.count[g];
+}
+
+Status Merge(const Query& q, Partial& dst, Partial& src) {
+  const size_t nk = q.keys.size();
+  uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
+  std::vector<uint32_t> map(src.groups.size());
+  for (uint32_t g = 0; g < src.groups.size(); ++g) {
+    const uint64_t* w = src.groups.key(g);
+    const uint8_t nulls = src.groups.nulls(g);
+    for (size_t k = 0; k < nk; ++k) {
+      key[k] = w[k];
+      if (q.keys[k].domain == Domain::kBytes && q.keys[k].bucket == TimeBucket::kNone && !(nulls & (1u << k))) {
+        key[k] = dst.strings.Intern(src.strings.Get(uint32_t(w[k])));
+      }
+    }
+    map[g] = dst.groups.FindOrInsert(key, nulls);
+  }
+  dst.Grow(q);
+  for (size_t a = 0; a < q.aggs.size(); ++a) {
+    for (uint32_t g = 0; g < src.groups.size(); ++g) MergeState(q.aggs[a], dst.aggs[a], map[g], src.aggs[a], g);
+  }
+  dst.counters.Add(src.counters);
+  uint64_t bytes = dst.groups.bytes();
+  for (const AggState& s : dst.aggs) bytes += s.bytes();
+  if (bytes > q.budget) {
+    return Status::ResourceExhausted("aggregate: " + std::to_string(dst.groups.size()) + " groups take about " +
+                                     std::to_string(bytes) + " bytes, more than the memory budget of " +
+                                     std::to_string(q.budget) + " (ScanSpec::memory_budget)");
+  }
+  return Status::OK();
+}
+
+// ---- results ----
+
+Value KeyValue(const KeyPlan& k, const Partial& p, uint32_t g, size_t index) {
+  if (p.groups.nulls(g) & (1u << index)) return Value::Null();
+  const uint64_t w = p.groups.key(g)[index];
+  if (k.bucket != TimeBucket::kNone) return Value::Int(int64_t(w));
+  switch (k.domain) {
+    case Domain::kSigned: return Value::Int(int64_t(w));
+    case Domain::kUnsigned: return Value::UInt(w);
+    case Domain::kBool: return Value::Bool(w != 0);
+    case Domain::kFloat: return Value::Double(std::bit_cast<double>(w));
+    case Domain::kBytes: return Value::Bytes(p.strings.Get(uint32_t(w)));
+  }
+  return Value::Null();
+}
+
+std::string Int128Text(Int128 v) {
+  if (v == 0) return "0";
+  const bool neg = v < 0;
+  UInt128 u = neg ? -(UInt128)v : (UInt128)v;
+  std::string s;
+  while (u > 0) {
+    s.insert(s.begin(), char('0' + int(u % 10)));
+    u /= 10;
+  }
+  return neg ? "-" + s : s;
+}
+
+Result<Value> AggValue(const AggPlan& a, AggState& s, uint32_t g) {
+  const int64_t n = s.count[g];
+  switch (a.kind) {
+    case AggregateKind::kCount:
+    case AggregateKind::kCountValid: return Value::Int(n);
+    case AggregateKind::kSum:
+      if (n == 0) return Value::Null();
+      if (a.domain == Domain::kFloat) return Value::Double(s.fsum[g]);
+      if (a.domain == Domain::kUnsigned) {
+        if (s.isum[g] > Int128(std::numeric_limits<uint64_t>::max())) {
+          return Status::OutOfRange("aggregate " + a.name + ": the exact sum " + Int128Text(s.isum[g]) +
+                                    " does not fit uint64");
+        }
+        return Value::UInt(uint64_t(s.isum[g]));
+      }
+      if (s.isum[g] > std::numeric_limits<int64_t>::max() || s.isum[g] < std::numeric_limits<int64_t>::min()) {
+        return Status::OutOfRange("aggregate " + a.name + ": the exact sum " + Int128Text(s.isum[g]) +
+                                  " does not fit int64");
+      }
+      return Value::Int(int64_t(s.isum[g]));
+    case AggregateKind::kAvg:
+      if (n == 0) return Value::Null();
+      if (a.domain == Domain::kFloat) return Value::Double(s.fsum[g] / double(n));
+      return Value::Double(double((long double)s.isum[g] / (long double)n));
+    case AggregateKind::kMin:
+    case AggregateKind::kMax:
+      if (n == 0) return Value::Null();
+      switch (a.domain) {
+        case Domain::kSigned: return Value::Int(s.imm[g]);
+        case Domain::kUnsigned: return Value::UInt(s.umm[g]);
+        case Domain::kBool: return Value::Bool(s.umm[g] != 0);
+        case Domain::kFloat: return std::isnan(s.fmm[g]) ? Value::Null() : Value::Double(s.fmm[g]);
+        case Domain::kBytes: return Value::Bytes(s.smm[g]);
+      }
+      return Value::Null();
+    case AggregateKind::kApproxDistinct: return Value::Int(int64_t(s.hll[g]->Estimate()));
+    case AggregateKind::kDistinct: {
+      if (a.bitmap) {
+        int64_t c = 0;
+        for (uint64_t w : s.bitmap) c += std::popcount(w);
+        return Value::Int(c);
+      }
+      return Value::Int(int64_t(a.domain == Domain::kBytes ? s.ssets[g]->size() : s.sets[g]->size()));
+    }
+  }
+  return Value::Null();
+}
+
+// ---- planning ----
+
+Result<Query> MakeQuery(const ScanSource& source, const ScanSpec& spec, const AggregateSpec& agg) {
+  Query q;
+  if (spec.limit) return Status::InvalidArgument("aggregate: ScanSpec::limit applies to Scanner only");
+  if (agg.group_by.size() > AggregateSpec::kMaxGroupColumns) {
+    return Status::InvalidArgument("aggregate: " + std::to_string(agg.group_by.size()) +
+                                   " group-by columns, at most " +
+                                   std::to_string(AggregateSpec::kMaxGroupColumns) + " allowed");
+  }
+  if (agg.aggregates.empty()) return Status::InvalidArgument("aggregate: no aggregates requested");
+  DP_ASSIGN_OR_RETURN(q.plan, MakePlan(source.schema(), spec, {}));
+  if (spec.memory_budget > 0) q.budget = spec.memory_budget;
+  const Schema& schema = source.schema();
+  for (const std::string& name : agg.group_by) {
+    DP_ASSIGN_OR_RETURN(int f, ResolveField(schema, name, "group-by"));
+    KeyPlan k;
+    k.field = f;
+    k.type = schema.field(f).type;
+    k.domain = DomainOf(k.type);
+    k.pt = format::PhysicalTypeOf(k.type.id);
+    k.name = name;
+    q.keys.push_back(k);
+  }
+  if (agg.bucket != TimeBucket::kNone) {
+    std::string col = agg.bucket_column;
+    if (col.empty() && spec.time_range) col = spec.time_range->column;
+    if (col.empty()) {
+      return Status::InvalidArgument("aggregate: a time bucket needs bucket_column or a time range column");
+    }
+    DP_ASSIGN_OR_RETURN(int f, ResolveField(schema, col, "time bucket"));
+    const DataType& t = schema.field(f).type;
+    if (t.id != TypeId::kTimestamp && t.id != TypeId::kDate32) {
+      return Status::InvalidArgument("aggregate: time bucket column '" + col + "' is " + t.ToString() +
+                                     ", not a timestamp or date32");
+    }
+    if (t.id == TypeId::kDate32 && (agg.bucket == TimeBucket::kMinute || agg.bucket == TimeBucket::kHour)) {
+      return Status::InvalidArgument("aggregate: column '" + col + "' is a date32; buckets of a " +
+                                     std::string(TimeBucketName(agg.bucket)) + " need a timestamp");
+    }
+    KeyPlan k;
+    k.field = f;
+    k.bucket = agg.bucket;
+    k.type = t;
+    k.domain = Domain::kSigned;
+    k.pt = format::PhysicalTypeOf(t.id);
+    k.name = col + ":" + std::string(TimeBucketName(agg.bucket));
+    q.keys.push_back(k);
+  }
+  for (const Aggregate& a : agg.aggregates) {
+    AggPlan p;
+    p.kind = a.kind;
+    const std::string kind_name(AggregateKindName(a.kind));
+    if (a.kind == AggregateKind::kCount) {
+      p.out_type = DataType::Int64();
+      p.name = a.name.empty() ? "count" : a.name;
+      q.aggs.push_back(p);
+      continue;
+    }
+    DP_ASSIGN_OR_RETURN(p.field, ResolveField(schema, a.column, "aggregate " + kind_name));
+    const DataType& t = schema.field(p.field).type;
+    p.domain = DomainOf(t);
+    p.pt = format::PhysicalTypeOf(t.id);
+    p.name = a.name.empty() ? kind_name + "(" + a.column + ")" : a.name;
+    switch (a.kind) {
+      case AggregateKind::kSum:
+      case AggregateKind::kAvg:
+        if (p.domain == Domain::kBytes || t.id == TypeId::kTimestamp || t.id == TypeId::kDate32) {
+          return Status::InvalidArgument("aggregate " + p.name + ": cannot " + kind_name + " column '" + a.column +
+                                         "' of type " + t.ToString());
+        }
+        p.out_type = a.kind == AggregateKind::kAvg || p.domain == Domain::kFloat ? DataType::Float64()
+                     : p.domain == Domain::kUnsigned                           ? DataType::UInt64()
+                                                                                : DataType::Int64();
+        break;
+      case AggregateKind::kMin:
+      case AggregateKind::kMax: p.out_type = t; break;
+      default: p.out_type = DataType::Int64(); break;
+    }
+    q.aggs.push_back(p);
+  }
+  for (const KeyPlan& k : q.keys) AddNeeded(&q.plan, k.field);
+  for (const AggPlan& a : q.aggs) {
+    if (a.field >= 0) AddNeeded(&q.plan, a.field);
+  }
+  q.direct_key = q.keys.size() == 1 && q.keys[0].domain == Domain::kBytes && q.keys[0].bucket == TimeBucket::kNone;
+  return q;
+}
+
+// Exact distinct of an integer column without keys over a small value
+// range (from the column statistics): a bitmap instead of a hash set.
+void ChooseBitmaps(Query* q, const Source& src) {
+  if (!q->keys.empty()) return;
+  for (AggPlan& a : q->aggs) {
+    if (a.kind != AggregateKind::kDistinct || (a.domain != Domain::kSigned && a.domain != Domain::kUnsigned)) continue;
+    std::optional<Int128> lo, hi;
+    bool known = true;
+    for (const OpenPart& p : src.parts) {
+      const Binding& b = p.bindings[a.field];
+      if (b.column < 0) continue;
+      const Segment::Rep& rep = p.segment->rep();
+      for (int g = 0; g < int(rep.row_groups.size()) && known; ++g) {
+        auto ch = rep.Chunk(b.column, g);
+        if (!ch.ok()) {
+          known = false;
+          break;
+        }
+        const ColumnStats s = rep.ToColumnStats(b.column, rep.ChunkStats(b.column, *ch));
+        if (s.null_count == s.num_values) continue;
+        if (!s.min || !s.max) {
+          known = false;
+          break;
+        }
+        const Int128 mn = s.min->is_int() ? Int128(s.min->as_int()) : Int128(s.min->as_uint());
+        const Int128 mx = s.max->is_int() ? Int128(s.max->as_int()) : Int128(s.max->as_uint());
+        lo = lo ? std::min(*lo, mn) : mn;
+        hi = hi ? std::max(*hi, mx) : mx;
+      }
+    }
+    if (!known || !lo || *hi - *lo >= Int128(kMaxBitmapSpan)) continue;
+    if (a.domain == Domain::kUnsigned && *lo > std::numeric_limits<int64_t>::max()) continue;
+    a.bitmap = true;
+    a.base = int64_t(*lo);
+    a.span = uint64_t(*hi - *lo + 1);
+  }
+}
+
+}  // namespace
+
+int64_t BucketStart(int64_t v, TimeBucket b, const DataType& type) {
+  const bool date = type.id == TypeId::kDate32;
+  const int64_t ups = date ? 0 : UnitsPerSecond(type);
+  const int64_t day_units = date ? 1 : 86400 * ups;
+  switch (b) {
+    case TimeBucket::kNone: return v;
+    case TimeBucket::kMinute: return Saturate(Int128(FloorDiv(v, 60 * ups)) * (60 * ups));
+    case TimeBucket::kHour: return Saturate(Int128(FloorDiv(v, 3600 * ups)) * (3600 * ups));
+    case TimeBucket::kDay: return Saturate(Int128(FloorDiv(v, day_units)) * day_units);
+    case TimeBucket::kWeek: {
+      const int64_t d = FloorDiv(v, day_units);
+      const int64_t monday = d - (((d + 3) % 7 + 7) % 7);  // 1970-01-01 was a Thursday
+      return Saturate(Int128(monday) * day_units);
+    }
+    case TimeBucket::kMonth: {
+      int64_t y;
+      unsigned m;
+      CivilFromDays(FloorDiv(v, day_units), &y, &m);
+      return Saturate(Int128(DaysFromCivil(y, m, 1)) * day_units);
+    }
+  }
+  return v;
+}
+
+Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& spec, const AggregateSpec& agg) {
+  DP_ASSIGN_OR_RETURN(Query q, MakeQuery(source, spec, agg));
+  DP_ASSIGN_OR_RETURN(Source src, OpenSource(source, q.plan));
+  ChooseBitmaps(&q, src);
+
+  Partial total(q);
+  if (q.keys.empty()) {
+    total.groups.FindOrInsert(nullptr, 0);
+    total.Grow(q);
+  }
+  // Partials are merged in morsel order as they become ready.
+  const size_t n = src.morsels.size();
+  std::vector<std::unique_ptr<Partial>> ready(n);
+  std::mutex mu;
+  size_t next = 0;
+  Status st = ParallelFor(spec.threads, n, [&](size_t i) -> Status {
+    auto part = std::make_unique<Partial>(q);
+    const Morsel& m = src.morsels[i];
+    MorselAggregator run(q, src.parts[m.part], m, part.get());
+    DP_RETURN_IF_ERROR(run.Run());
+    std::lock_guard<std::mutex> lock(mu);
+    ready[i] = std::move(part);
+    while (next < n && ready[next]) {
+      DP_RETURN_IF_ERROR(Merge(q, total, *ready[next]));
+      ready[next].reset();
+      ++next;
+    }
+    return Status::OK();
+  });
+  DP_RETURN_IF_ERROR(st);
+
+  AggregateResult out;
+  for (const KeyPlan& k : q.keys) {
+    out.names.push_back(k.name);
+    out.types.push_back(k.type);
+  }
+  for (const AggPlan& a : q.aggs) {
+    out.names.push_back(a.name);
+    out.types.push_back(a.out_type);
+  }
+  out.num_keys = q.keys.size();
+  out.rows.reserve(total.groups.size());
+  for (uint32_t g = 0; g < total.groups.size(); ++g) {
+    std::vector<Value> row;
+    row.reserve(out.names.size());
+    for (size_t k = 0; k < q.keys.size(); ++k) row.push_back(KeyValue(q.keys[k], total, g, k));
+    for (size_t a = 0; a < q.aggs.size(); ++a) {
+      DP_ASSIGN_OR_RETURN(Value v, AggValue(q.aggs[a], total.aggs[a], g));
+      row.push_back(std::move(v));
+    }
+    out.rows.push_back(std::move(row));
+  }
+  const size_t nk = q.keys.size();
+  std::sort(out.rows.begin(), out.rows.end(), [nk](const std::vector<Value>& a, const std::vector<Value>& b) {
+    for (size_t k = 0; k < nk; ++k) {
+      if (a[k].is_null() != b[k].is_null()) return a[k].is_null();
+      if (a[k].is_null()) continue;
+      if (a[k].is_double() && b[k].is_double()) {
+        const double x = a[k].as_double(), y = b[k].as_double();
+        if (std::isnan(x) != std::isnan(y)) return std::isnan(y);  // NaN last
+        if (!std::isnan(x) && x != y) return x < y;
+        continue;
+      }
+      const int c = CompareValues(a[k], b[k]);
+      if (c != 0) return c < 0;
+    }
+    return false;
+  });
+  out.stats = src.stats;
+  out.stats.pages_read = total.counters.pages_read;
+  out.stats.bytes_read = total.counters.bytes_read;
+  out.stats.rows_scanned = total.counters.rows_scanned;
+  out.stats.rows_matched = total.counters.rows_matched;
+  return out;
+}
+
+}  // namespace dp::internal::scan

@@ -1,0 +1,16 @@
+// Aggregation pushed into the scan (dp::RunAggregate): per-morsel partial
+// states (group table + aggregate arrays) merged into the result in morsel
+// order, so that float sums do not depend on the thread count.
+#pragma once
+
+#include "dp/scan.h"
+
+namespace dp::internal::scan {
+
+Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& spec, const AggregateSpec& agg);
+
+// Start of the bucket holding `v` (a count of `unit` since the epoch, or
+// days for date32), UTC; ISO weeks start on Monday.
+int64_t BucketStart(int64_t v, TimeBucket b, const DataType& type);
+
+}  // namespace dp::internal::scan

@@ -1,0 +1,246 @@
+#include "storage/scan/cursor.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "format/encoding/internal.h"
+
+namespace dp::internal::scan {
+
+using format::kBlockSize;
+using format::PhysicalType;
+
+namespace {
+
+using format::internal::VisitFixed;
+
+alignas(64) const uint8_t kZeros[kBlockSize * 8] = {};
+const std::string_view kEmptyStrings[kBlockSize] = {};
+
+}  // namespace
+
+void WidenValues(PhysicalType from, PhysicalType to, const void* in, size_t n, void* out) {
+  VisitFixed(from, [&](auto f) {
+    using F = decltype(f);
+    VisitFixed(to, [&](auto t) {
+      using T = decltype(t);
+      const F* src = static_cast<const F*>(in);
+      T* dst = static_cast<T*>(out);
+      for (size_t i = 0; i < n; ++i) dst[i] = T(src[i]);
+    });
+  });
+}
+
+ColumnCursor::ColumnCursor(const Segment::Rep* rep, const Binding& binding, const DataType& target, int row_group,
+                           Counters* counters)
+    : rep_(rep), binding_(binding), target_(target), rg_(row_group), counters_(counters) {
+  missing_ = binding.column < 0;
+  target_pt_ = format::PhysicalTypeOf(target.id);
+  if (missing_) return;
+  seg_pt_ = format::PhysicalTypeOf(binding.seg_type.id);
+  auto chunk = rep->Chunk(binding.column, row_group);
+  if (!chunk.ok()) {
+    // Seek() reports it; the plan validated the column before (Chunk fails
+    // only on a corrupt metadata block, which BindSegment's caller checked).
+    return;
+  }
+  chunk_ = *chunk;
+  uint64_t first = rep->row_groups[row_group].first_row;
+  for (const fb::PageInfo* pi : *chunk_->pages()) {
+    page_first_.push_back(first);
+    first += pi->num_values();
+  }
+  page_first_.push_back(first);
+}
+
+Status ColumnCursor::Seek(uint64_t row) {
+  row_ = row;
+  if (missing_) {
+    block_first_ = row;
+    block_end_ = row + kBlockSize;
+    return Status::OK();
+  }
+  if (chunk_ == nullptr) return rep_->Chunk(binding_.column, rg_).status();
+  if (row >= block_first_ && row < block_end_ && page_ != UINT32_MAX) return Status::OK();
+  if (page_ == UINT32_MAX || row < page_first_[page_] || row >= page_first_[page_ + 1]) {
+    auto it = std::upper_bound(page_first_.begin(), page_first_.end() - 1, row);
+    page_ = uint32_t(it - page_first_.begin()) - 1;
+  }
+  block_ = uint32_t((row - page_first_[page_]) / kBlockSize);
+  block_first_ = page_first_[page_] + uint64_t{block_} * kBlockSize;
+  block_end_ = std::min(block_first_ + kBlockSize, page_first_[page_ + 1]);
+  return Status::OK();
+}
+
+Status ColumnCursor::LoadPage() {
+  const fb::PageInfo* pi = chunk_->pages()->Get(page_);
+  DP_ASSIGN_OR_RETURN(body_, rep_->LoadPage(binding_.column, rg_, page_, &page_scratch_));
+  auto dec = format::PageDecoder::Make(static_cast<Encoding>(pi->encoding()), seg_pt_, body_.payload,
+                                       pi->num_values());
+  if (!dec.ok()) return dec.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+  decoder_ = std::move(dec).value();
+  dict_ = decoder_->dictionary();
+  transient_ = pi->codec() != 0;
+  loaded_page_ = page_;
+  ++page_serial_;
+  decoded_block_ = UINT32_MAX;
+  counters_->pages_read += 1;
+  counters_->bytes_read += pi->stored_size();
+  return Status::OK();
+}
+
+Status ColumnCursor::Decode() {
+  if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
+  if (decoded_block_ == block_) return Status::OK();
+  const uint32_t at = decoder_->count() - decoder_->remaining();
+  const uint32_t want = block_ * kBlockSize;
+  if (at > want) return Status::Internal(rep_->Where(binding_.column, rg_, int(page_)) + ": cursor moved backwards");
+  if (at < want) {
+    Status s = decoder_->Skip(want - at);
+    if (!s.ok()) return s.WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+  }
+  uint32_t n = 0;
+  have_values_ = have_strings_ = false;
+  codes_ = nullptr;
+  raw_ = nullptr;
+  raw_strings_ = nullptr;
+  if (dict_.size > 0) {
+    auto codes = decoder_->NextCodes(&n);
+    if (!codes.ok()) return codes.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+    codes_ = *codes;
+  } else {
+    void* scratch = decode_scratch_.Reserve(kBlockSize * 8);
+    decode_strings_.resize(kBlockSize);
+    auto v = decoder_->Next(scratch, decode_strings_.data(), &n);
+    if (!v.ok()) return v.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+    if (seg_pt_ == PhysicalType::kBytes) raw_strings_ = static_cast<const std::string_view*>(*v);
+    else raw_ = *v;
+  }
+  decoded_block_ = block_;
+  return Status::OK();
+}
+
+Result<bool> ColumnCursor::HasCodes() {
+  if (missing_) return false;
+  DP_RETURN_IF_ERROR(Decode());
+  return codes_ != nullptr;
+}
+
+Result<const uint32_t*> ColumnCursor::Codes() {
+  DP_RETURN_IF_ERROR(Decode());
+  return codes_ + (row_ - block_first_);
+}
+
+const void* ColumnCursor::TargetEntries() {
+  if (!binding_.widen) return dict_.values;
+  if (entries_serial_ != page_serial_) {
+    void* out = entries_buf_.Reserve(size_t{dict_.size} * 8 + 64);
+    WidenValues(seg_pt_, target_pt_, dict_.values, dict_.size, out);
+    entries_serial_ = page_serial_;
+  }
+  return entries_buf_.data();
+}
+
+Result<const void*> ColumnCursor::Values() {
+  const size_t off = row_ - block_first_;
+  const int width = format::PhysicalWidth(target_pt_);
+  if (missing_) return static_cast<const void*>(kZeros);
+  DP_RETURN_IF_ERROR(Decode());
+  if (!have_values_) {
+    const uint32_t n = uint32_t(block_end_ - block_first_);
+    if (codes_ != nullptr) {
+      void* out = values_buf_.Reserve(kBlockSize * 8);
+      const void* entries = TargetEntries();
+      VisitFixed(target_pt_, [&](auto t) {
+        using T = decltype(t);
+        const T* e = static_cast<const T*>(entries);
+        T* o = static_cast<T*>(out);
+        for (uint32_t i = 0; i < n; ++i) o[i] = e[codes_[i]];
+      });
+      values_ = out;
+    } else if (binding_.widen) {
+      void* out = values_buf_.Reserve(kBlockSize * 8);
+      WidenValues(seg_pt_, target_pt_, raw_, n, out);
+      values_ = out;
+    } else {
+      values_ = raw_;
+    }
+    have_values_ = true;
+  }
+  return static_cast<const void*>(static_cast<const uint8_t*>(values_) + off * width);
+}
+
+Result<const std::string_view*> ColumnCursor::Strings() {
+  const size_t off = row_ - block_first_;
+  if (missing_) return kEmptyStrings;
+  DP_RETURN_IF_ERROR(Decode());
+  if (!have_strings_) {
+    if (codes_ != nullptr) {
+      const uint32_t n = uint32_t(block_end_ - block_first_);
+      strings_buf_.resize(kBlockSize);
+      for (uint32_t i = 0; i < n; ++i) strings_buf_[i] = dict_.strings[codes_[i]];
+      raw_strings_ = strings_buf_.data();
+    }
+    have_strings_ = true;
+  }
+  return raw_strings_ + off;
+}
+
+Result<const uint8_t*> ColumnCursor::Validity(uint32_t n) {
+  if (missing_) return static_cast<const uint8_t*>(kZeros);
+  if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
+  if (body_.validity == nullptr) return static_cast<const uint8_t*>(nullptr);
+  const uint64_t base = row_ - page_first_[page_];
+  const uint8_t* bits = body_.validity;
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint64_t b = base + i;
+    validity_[i] = (bits[b >> 3] >> (b & 7)) & 1;
+  }
+  return static_cast<const uint8_t*>(validity_);
+}
+
+Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {
+  if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return false;
+  if (!format::IsIntegerPhysical(seg_pt_)) return false;
+  const fb::PageInfo* pi = chunk_->pages()->Get(page_);
+  if (pi->encoding() != uint8_t(Encoding::kForBitpack) || pi->null_count() != 0) return false;
+  if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
+  // ParseForPage validated the payload when the decoder was made; parse the
+  // header again (cheap) to reach the packed blocks.
+  auto page = format::internal::ParseForPage(seg_pt_, body_.payload, pi->num_values());
+  if (!page.ok()) return page.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+  if (page->width > 53) return false;  // 1024 packed values could overflow a u64 sum
+  const bool wide = format::PhysicalWidth(seg_pt_) > 4;
+  const uint8_t* block = page->blocks + uint64_t{block_} * 128 * page->width;
+  uint64_t packed = 0;
+  if (page->width > 0) {
+    if (wide) {
+      alignas(64) uint64_t copy[kBlockSize];
+      const uint64_t* words = reinterpret_cast<const uint64_t*>(block);
+      if (reinterpret_cast<uintptr_t>(block) % 8 != 0) {
+        std::memcpy(copy, block, 128 * page->width);
+        words = copy;
+      }
+      packed = format::UnpackSum1024(words, page->width);
+    } else {
+      alignas(64) uint32_t copy[kBlockSize];
+      const uint32_t* words = reinterpret_cast<const uint32_t*>(block);
+      if (reinterpret_cast<uintptr_t>(block) % 4 != 0) {
+        std::memcpy(copy, block, 128 * page->width);
+        words = copy;
+      }
+      packed = format::UnpackSum1024(words, page->width);
+    }
+  }
+  // Each value is base + packed exactly (the writer's base is the minimum).
+  Int128 base;
+  if (format::IsSignedPhysical(seg_pt_)) {
+    base = wide ? Int128(int64_t(page->base)) : Int128(int32_t(uint32_t(page->base)));
+  } else {
+    base = Int128(page->base);
+  }
+  *sum = base * n + Int128(packed);
+  return true;
+}
+
+}  // namespace dp::internal::scan

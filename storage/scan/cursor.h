@@ -1,0 +1,114 @@
+// ColumnCursor: reads one column of one row group of a segment in blocks of
+// <= 1024 values, forward only, lazily: seeking to a row loads nothing; the
+// page is loaded (checksum, codec) and the block decoded the first time one
+// of its forms is asked for. Values come out in the target type (widened
+// when the segment column is narrower); dictionary and constant pages also
+// expose codes + entries so that filters and group keys run per entry.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "format/encoding.h"
+#include "storage/scan/plan.h"
+#include "storage/segment_reader.h"
+
+namespace dp::internal::scan {
+
+struct Counters {
+  uint64_t pages_read = 0;
+  uint64_t bytes_read = 0;
+  uint64_t rows_scanned = 0;
+  uint64_t rows_matched = 0;
+  void Add(const Counters& o) {
+    pages_read += o.pages_read;
+    bytes_read += o.bytes_read;
+    rows_scanned += o.rows_scanned;
+    rows_matched += o.rows_matched;
+  }
+};
+
+class ColumnCursor {
+ public:
+  ColumnCursor(const Segment::Rep* rep, const Binding& binding, const DataType& target, int row_group,
+               Counters* counters);
+  ColumnCursor(const ColumnCursor&) = delete;
+  ColumnCursor& operator=(const ColumnCursor&) = delete;
+
+  // Positions at `row` (a segment row inside the row group, not before the
+  // previous position). Loads nothing.
+  Status Seek(uint64_t row);
+  // One past the last row of the block holding the position.
+  uint64_t block_end() const { return block_end_; }
+  bool missing() const { return missing_; }
+  const DataType& type() const { return target_; }
+
+  // The forms of the values from the position to block_end().
+  Result<const void*> Values();                 // target C type
+  Result<const std::string_view*> Strings();    // string/binary
+  // Dictionary/constant pages: codes and entries (entries in the segment's
+  // type: widen with WidenEntries()); false when the page has none.
+  Result<bool> HasCodes();
+  Result<const uint32_t*> Codes();
+  format::PageDecoder::DictionaryView dictionary() const { return dict_; }
+  // Changes whenever the page (and so the dictionary) changes.
+  uint64_t page_serial() const { return page_serial_; }
+  // Entries of the dictionary in the target type (cached per page).
+  const void* TargetEntries();
+  // Whether the page copies strings out of a scratch buffer (compressed
+  // page): views into it die at the next page.
+  bool strings_transient() const { return transient_; }
+  // 1 = valid, 0 = null for `n` rows from the position; nullptr: all valid.
+  Result<const uint8_t*> Validity(uint32_t n);
+  // The exact sum of the `n` values from the position, from the packed
+  // FOR block, when the position starts a block, n covers it, the page has
+  // no nulls and it is for_bitpack of an integer type. False otherwise.
+  Result<bool> ForBlockSum(uint32_t n, Int128* sum);
+
+ private:
+  Status LoadPage();
+  Status Decode();  // the current block, in whichever form the page has
+
+  const Segment::Rep* rep_;
+  Binding binding_;
+  DataType target_;
+  int rg_;
+  Counters* counters_;
+  bool missing_ = false;
+  format::PhysicalType seg_pt_{};
+  format::PhysicalType target_pt_{};
+  const fb::ColumnChunk* chunk_ = nullptr;
+  std::vector<uint64_t> page_first_;  // segment row of each page, plus the end
+
+  // Position.
+  uint32_t page_ = UINT32_MAX;   // page of the position
+  uint32_t block_ = 0;           // block of the position within the page
+  uint64_t row_ = 0;
+  uint64_t block_first_ = 0, block_end_ = 0;
+  // The loaded page and decoded block.
+  uint32_t loaded_page_ = UINT32_MAX;
+  uint64_t page_serial_ = 0;
+  Segment::Rep::PageBody body_;
+  std::unique_ptr<format::PageDecoder> decoder_;
+  format::PageDecoder::DictionaryView dict_;
+  bool transient_ = false;
+  uint32_t decoded_block_ = UINT32_MAX;  // block held in the buffers below
+  const void* raw_ = nullptr;            // segment type values (non-dictionary pages)
+  const std::string_view* raw_strings_ = nullptr;
+  const uint32_t* codes_ = nullptr;
+  bool have_values_ = false, have_strings_ = false;
+  const void* values_ = nullptr;         // target type, block start
+  storage::AlignedBuffer page_scratch_, decode_scratch_, values_buf_, entries_buf_;
+  std::vector<std::string_view> strings_buf_;
+  std::vector<std::string_view> decode_strings_;
+  uint64_t entries_serial_ = UINT64_MAX;
+  alignas(64) uint8_t validity_[format::kBlockSize];
+};
+
+// Widens `n` values of segment type `from` to target type `to` (see
+// BindSegment's rules).
+void WidenValues(format::PhysicalType from, format::PhysicalType to, const void* in, size_t n, void* out);
+
+}  // namespace dp::internal::scan

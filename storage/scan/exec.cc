@@ -1,0 +1,388 @@
+#include "storage/scan/exec.h"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+namespace dp::internal::scan {
+
+using format::kBlockSize;
+using format::PhysicalType;
+
+namespace {
+
+// The zone of a column chunk or page of a bound field (missing: all null).
+Zone ChunkZone(const Segment::Rep& rep, const Binding& b, int rg) {
+  Zone z;
+  if (b.column < 0) {
+    z.known = true;
+    z.num_values = z.null_count = rep.row_groups[rg].num_rows;
+    return z;
+  }
+  auto ch = rep.Chunk(b.column, rg);
+  if (!ch.ok()) return z;  // unknown: the read reports the error
+  return ZoneOf(rep.ToColumnStats(b.column, rep.ChunkStats(b.column, *ch)));
+}
+
+template <typename T, typename Test>
+void TestLoop(const T* v, uint32_t n, bool negate, uint8_t* out, Test test) {
+  const uint8_t x = negate;
+  for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t(test(v[i])) ^ x;
+}
+
+}  // namespace
+
+Result<Source> OpenSource(const ScanSource& source, const Plan& plan) {
+  Source out;
+  ScanStats& st = out.stats;
+  std::unordered_map<uint32_t, int> field_by_id;
+  for (size_t f = 0; f < plan.schema.num_fields(); ++f) field_by_id.emplace(plan.schema.field(f).field_id, int(f));
+  const size_t nf = plan.schema.num_fields();
+  for (size_t p = 0; p < source.parts().size(); ++p) {
+    const ScanPart& part = source.parts()[p];
+    ++st.parts_total;
+    if (part.summary && !part.segment) {
+      const PartSummary& sum = *part.summary;
+      if (sum.num_rows && *sum.num_rows == 0) {
+        ++st.parts_pruned;
+        continue;
+      }
+      std::vector<Zone> zones(nf);
+      std::vector<const Zone*> ptrs(nf, nullptr);
+      for (const auto& r : sum.fields) {
+        auto it = field_by_id.find(r.field_id);
+        if (it == field_by_id.end()) continue;
+        zones[it->second] = ZoneOfSummary(r, sum.num_rows);
+        ptrs[it->second] = &zones[it->second];
+      }
+      if (!plan.MayMatch(ptrs)) {
+        ++st.parts_pruned;
+        continue;
+      }
+    }
+    OpenPart op;
+    if (part.segment) {
+      op.segment = part.segment;
+    } else if (part.open) {
+      auto seg = part.open();
+      if (!seg.ok()) return seg.status().WithContext("scan: opening part " + std::to_string(p) +
+                                                     (part.name.empty() ? "" : " (" + part.name + ")"));
+      op.segment = std::move(seg).value();
+    }
+    if (!op.segment) {
+      return Status::InvalidArgument("scan: part " + std::to_string(p) + " has neither a segment nor an open function");
+    }
+    const Segment::Rep& rep = op.segment->rep();
+    DP_ASSIGN_OR_RETURN(op.bindings, BindSegment(plan, rep));
+    for (int f : plan.needed) {
+      if (op.bindings[f].column >= 0) DP_RETURN_IF_ERROR(rep.Column(op.bindings[f].column).status());
+    }
+    const int part_index = int(out.parts.size());
+    for (const RowGroupMeta& rg : rep.row_groups) {
+      ++st.row_groups_total;
+      st.rows_total += rg.num_rows;
+      for (int f : plan.needed) {
+        const Binding& b = op.bindings[f];
+        if (b.column < 0) continue;
+        const fb::ColumnChunk* ch = *rep.Chunk(b.column, rg.index);
+        st.pages_total += ch->pages()->size();
+        st.bytes_total += ch->stored_size();
+      }
+      std::vector<Zone> zones(nf);
+      std::vector<const Zone*> ptrs(nf, nullptr);
+      for (int f : plan.filter_fields) {
+        zones[f] = ChunkZone(rep, op.bindings[f], rg.index);
+        ptrs[f] = &zones[f];
+      }
+      if (!plan.MayMatch(ptrs)) {
+        ++st.row_groups_pruned;
+        continue;
+      }
+      for (uint64_t r = rg.first_row; r < rg.first_row + rg.num_rows; r += kMorselRows) {
+        out.morsels.push_back({part_index, rg.index, r, std::min(r + kMorselRows, rg.first_row + rg.num_rows)});
+      }
+    }
+    out.parts.push_back(std::move(op));
+  }
+  return out;
+}
+
+MorselExec::MorselExec(const Plan& plan, const OpenPart& part, const Morsel& morsel, Counters* counters)
+    : plan_(plan), part_(part), morsel_(morsel), counters_(counters) {
+  cursors_.resize(plan.schema.num_fields());
+  const Segment::Rep* rep = &part.segment->rep();
+  for (int f : plan.needed) {
+    cursors_[f] = std::make_unique<ColumnCursor>(rep, part.bindings[f], plan.schema.field(f).type, morsel.row_group,
+                                                 counters);
+  }
+  tables_.resize(plan.leaves.size());
+}
+
+// Row ranges of the morsel where every page of the filter columns may match.
+std::vector<std::pair<uint64_t, uint64_t>> MorselExec::CandidateRanges() {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  if (plan_.root.kind == Node::Kind::kTrue) {
+    out.emplace_back(morsel_.begin, morsel_.end);
+    return out;
+  }
+  if (plan_.root.kind == Node::Kind::kFalse) return out;
+  const Segment::Rep& rep = part_.segment->rep();
+  struct PageZone {
+    uint64_t begin, end;
+    Zone zone;
+  };
+  // Per filter field: its pages overlapping the morsel, with zones.
+  std::vector<std::vector<PageZone>> pages(plan_.schema.num_fields());
+  std::vector<uint64_t> cuts = {morsel_.begin, morsel_.end};
+  for (int f : plan_.filter_fields) {
+    const Binding& b = part_.bindings[f];
+    if (b.column < 0) continue;
+    auto ch = rep.Chunk(b.column, morsel_.row_group);
+    if (!ch.ok()) continue;
+    uint64_t first = rep.row_groups[morsel_.row_group].first_row;
+    for (uint32_t p = 0; p < (*ch)->pages()->size(); ++p) {
+      const uint64_t end = first + (*ch)->pages()->Get(p)->num_values();
+      if (end > morsel_.begin && first < morsel_.end) {
+        pages[f].push_back({std::max(first, morsel_.begin), std::min(end, morsel_.end),
+                            ZoneOf(rep.ToColumnStats(b.column, rep.PageStats(b.column, *ch, p)))});
+        cuts.push_back(std::max(first, morsel_.begin));
+      }
+      first = end;
+    }
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::vector<size_t> at(plan_.schema.num_fields(), 0);
+  std::vector<const Zone*> zones(plan_.schema.num_fields(), nullptr);
+  Zone missing;
+  for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+    const uint64_t a = cuts[i], e = cuts[i + 1];
+    for (int f : plan_.filter_fields) {
+      if (part_.bindings[f].column < 0) {
+        missing.known = true;
+        missing.num_values = missing.null_count = e - a;
+        zones[f] = &missing;
+        continue;
+      }
+      auto& pz = pages[f];
+      while (at[f] < pz.size() && pz[at[f]].end <= a) ++at[f];
+      zones[f] = at[f] < pz.size() ? &pz[at[f]].zone : nullptr;
+    }
+    if (!plan_.MayMatch(zones)) continue;
+    if (!out.empty() && out.back().second == a) out.back().second = e;
+    else out.emplace_back(a, e);
+  }
+  return out;
+}
+
+Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* out) {
+  ColumnCursor& c = *cursors_[leaf.field];
+  DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(n));
+  if (leaf.op == Leaf::Op::kIsNull) {
+    const uint8_t x = leaf.negate ? 1 : 0;
+    if (valid == nullptr) std::fill_n(out, n, x);
+    else for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t(valid[i] ^ 1) ^ x;
+    return Status::OK();
+  }
+  if (leaf.op == Leaf::Op::kNone) {
+    std::fill_n(out, n, uint8_t(leaf.negate));
+  } else if (c.missing()) {
+    std::fill_n(out, n, 0);
+    return Status::OK();
+  } else {
+    DP_ASSIGN_OR_RETURN(bool has_codes, c.HasCodes());
+    if (has_codes) {
+      LeafTable& t = tables_[index];
+      if (t.serial != c.page_serial()) {
+        const auto d = c.dictionary();
+        t.truth.resize(d.size);
+        if (d.strings != nullptr) {
+          for (uint32_t k = 0; k < d.size; ++k) t.truth[k] = uint8_t(leaf.TestBytes(d.strings[k]) != leaf.negate);
+        } else {
+          const void* entries = c.TargetEntries();
+          const PhysicalType pt = format::PhysicalTypeOf(c.type().id);
+          for (uint32_t k = 0; k < d.size; ++k) {
+            bool r = false;
+            switch (leaf.domain) {
+              case Domain::kSigned: {
+                int64_t v = 0;
+                switch (pt) {
+                  case PhysicalType::kI8: v = static_cast<const int8_t*>(entries)[k]; break;
+                  case PhysicalType::kI16: v = static_cast<const int16_t*>(entries)[k]; break;
+                  case PhysicalType::kI32: v = static_cast<const int32_t*>(entries)[k]; break;
+                  default: v = static_cast<const int64_t*>(entries)[k]; break;
+                }
+                r = leaf.TestSigned(v);
+                break;
+              }
+              case Domain::kUnsigned:
+              case Domain::kBool: {
+                uint64_t v = 0;
+                switch (pt) {
+                  case PhysicalType::kU16: v = static_cast<const uint16_t*>(entries)[k]; break;
+                  case PhysicalType::kU32: v = static_cast<const uint32_t*>(entries)[k]; break;
+                  case PhysicalType::kU64: v = static_cast<const uint64_t*>(entries)[k]; break;
+                  default: v = static_cast<const uint8_t*>(entries)[k]; break;
+                }
+                r = leaf.TestUnsigned(v);
+                break;
+              }
+              case Domain::kFloat:
+                r = leaf.TestFloat(pt == PhysicalType::kF32 ? double(static_cast<const float*>(entries)[k])
+                                                            : static_cast<const double*>(entries)[k]);
+                break;
+              case Domain::kBytes: break;
+            }
+            t.truth[k] = uint8_t(r != leaf.negate);
+          }
+        }
+        t.serial = c.page_serial();
+      }
+      DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
+      const uint8_t* truth = t.truth.data();
+      for (uint32_t i = 0; i < n; ++i) out[i] = truth[codes[i]];
+    } else if (leaf.domain == Domain::kBytes) {
+      DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
+      for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t(leaf.TestBytes(s[i]) != leaf.negate);
+    } else {
+      DP_ASSIGN_OR_RETURN(const void* v, c.Values());
+      const PhysicalType pt = format::PhysicalTypeOf(c.type().id);
+      auto range = [&](auto tag, auto lo, auto hi) {
+        using T = decltype(tag);
+        const T* p = static_cast<const T*>(v);
+        const T l = T(lo), h = T(hi);
+        if (leaf.op == Leaf::Op::kRange) {
+          TestLoop(p, n, leaf.negate, out, [l, h](T x) { return (x >= l) & (x <= h); });
+        } else if (leaf.domain == Domain::kFloat) {
+          TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestFloat(double(x)); });
+        } else if (leaf.domain == Domain::kSigned) {
+          TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestSigned(int64_t(x)); });
+        } else {
+          TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestUnsigned(uint64_t(x)); });
+        }
+      };
+      switch (pt) {
+        case PhysicalType::kI8: range(int8_t{}, leaf.ilo, leaf.ihi); break;
+        case PhysicalType::kI16: range(int16_t{}, leaf.ilo, leaf.ihi); break;
+        case PhysicalType::kI32: range(int32_t{}, leaf.ilo, leaf.ihi); break;
+        case PhysicalType::kI64: range(int64_t{}, leaf.ilo, leaf.ihi); break;
+        case PhysicalType::kBool:
+        case PhysicalType::kU8: range(uint8_t{}, leaf.ulo, leaf.uhi); break;
+        case PhysicalType::kU16: range(uint16_t{}, leaf.ulo, leaf.uhi); break;
+        case PhysicalType::kU32: range(uint32_t{}, leaf.ulo, leaf.uhi); break;
+        case PhysicalType::kU64: range(uint64_t{}, leaf.ulo, leaf.uhi); break;
+        case PhysicalType::kF32: {
+          // Compare in double: the bounds are doubles.
+          const float* p = static_cast<const float*>(v);
+          const double l = leaf.flo, h = leaf.fhi;
+          if (leaf.op == Leaf::Op::kRange) {
+            TestLoop(p, n, leaf.negate, out, [l, h](float x) { return (double(x) >= l) & (double(x) <= h); });
+          } else {
+            TestLoop(p, n, leaf.negate, out, [&](float x) { return leaf.TestFloat(double(x)); });
+          }
+          break;
+        }
+        case PhysicalType::kF64: range(double{}, leaf.flo, leaf.fhi); break;
+        case PhysicalType::kBytes: break;
+      }
+    }
+  }
+  if (valid != nullptr) {
+    for (uint32_t i = 0; i < n; ++i) out[i] &= valid[i];
+  }
+  return Status::OK();
+}
+
+Status MorselExec::Eval(const Node& node, uint32_t n, uint8_t* out) {
+  switch (node.kind) {
+    case Node::Kind::kTrue: std::fill_n(out, n, 1); return Status::OK();
+    case Node::Kind::kFalse: std::fill_n(out, n, 0); return Status::OK();
+    case Node::Kind::kLeaf: return EvalLeaf(plan_.leaves[node.leaf], node.leaf, n, out);
+    case Node::Kind::kAnd:
+    case Node::Kind::kOr: break;
+  }
+  const bool is_and = node.kind == Node::Kind::kAnd;
+  DP_RETURN_IF_ERROR(Eval(node.children[0], n, out));
+  if (size_t(depth_) >= scratch_.size()) scratch_.emplace_back(kBlockSize);
+  uint8_t* tmp = scratch_[depth_].data();
+  ++depth_;
+  for (size_t c = 1; c < node.children.size(); ++c) {
+    // Short-circuit per window: AND with nothing left / OR with everything.
+    uint32_t any = 0;
+    for (uint32_t i = 0; i < n; ++i) any += out[i];
+    if (is_and ? any == 0 : any == n) break;
+    Status s = Eval(node.children[c], n, tmp);
+    if (!s.ok()) {
+      --depth_;
+      return s;
+    }
+    if (is_and) for (uint32_t i = 0; i < n; ++i) out[i] &= tmp[i];
+    else for (uint32_t i = 0; i < n; ++i) out[i] |= tmp[i];
+  }
+  --depth_;
+  return Status::OK();
+}
+
+Status MorselExec::Run(const WindowFn& on_window) {
+  const bool filtered = plan_.root.kind != Node::Kind::kTrue;
+  alignas(64) uint8_t mask[kBlockSize];
+  for (auto [begin, end] : CandidateRanges()) {
+    for (uint64_t row = begin; row < end;) {
+      uint64_t stop = std::min(end, row + kBlockSize);
+      for (int f : plan_.needed) {
+        DP_RETURN_IF_ERROR(cursors_[f]->Seek(row));
+        stop = std::min(stop, cursors_[f]->block_end());
+      }
+      const uint32_t n = uint32_t(stop - row);
+      counters_->rows_scanned += n;
+      if (filtered) {
+        DP_RETURN_IF_ERROR(Eval(plan_.root, n, mask));
+        uint32_t selected = 0;
+        for (uint32_t i = 0; i < n; ++i) selected += mask[i];
+        counters_->rows_matched += selected;
+        if (selected > 0) DP_RETURN_IF_ERROR(on_window(row, n, selected == n ? nullptr : mask));
+      } else {
+        counters_->rows_matched += n;
+        DP_RETURN_IF_ERROR(on_window(row, n, nullptr));
+      }
+      row = stop;
+    }
+  }
+  return Status::OK();
+}
+
+Status ParallelFor(int threads, size_t n, const std::function<Status(size_t)>& fn) {
+  if (threads == 1 || n <= 1) {
+    for (size_t i = 0; i < n; ++i) DP_RETURN_IF_ERROR(fn(i));
+    return Status::OK();
+  }
+  std::mutex mu;
+  Status first;
+  std::atomic<bool> failed{false};
+  auto body = [&] {
+    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1), [&](const tbb::blocked_range<size_t>& r) {
+      for (size_t i = r.begin(); i != r.end(); ++i) {
+        if (failed.load(std::memory_order_relaxed)) return;
+        Status s = fn(i);
+        if (!s.ok()) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!failed.exchange(true)) first = std::move(s);
+          return;
+        }
+      }
+    });
+  };
+  if (threads <= 0) {
+    body();
+  } else {
+    tbb::task_arena arena(threads);
+    arena.execute(body);
+  }
+  return first;
+}
+
+}  // namespace dp::internal::scan

@@ -1,0 +1,79 @@
+// Scan execution shared by the batch scanner and the aggregator: opening
+// and pruning parts and row groups, splitting row groups into morsels (fixed
+// row ranges, independent of the thread count), pruning pages inside a
+// morsel and evaluating the predicate over windows of <= 1024 rows.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "dp/scan.h"
+#include "storage/scan/cursor.h"
+#include "storage/scan/plan.h"
+
+namespace dp::internal::scan {
+
+// Rows per morsel: the unit of parallel work and of float-sum partials.
+inline constexpr uint64_t kMorselRows = 128 * 1024;
+
+struct OpenPart {
+  std::shared_ptr<const Segment> segment;
+  std::vector<Binding> bindings;  // by target field
+};
+
+struct Morsel {
+  int part = 0;
+  int row_group = 0;
+  uint64_t begin = 0, end = 0;  // segment rows
+};
+
+// Opened, pruned parts and their morsels, with the pruning statistics.
+struct Source {
+  std::vector<OpenPart> parts;  // only the opened ones
+  std::vector<Morsel> morsels;
+  ScanStats stats;
+};
+
+// Opens the parts that survive summary pruning, binds columns by field id,
+// prunes row groups by zone maps, and splits the rest into morsels.
+Result<Source> OpenSource(const ScanSource& source, const Plan& plan);
+
+// Evaluates the predicate over one morsel, a window of <= 1024 rows at a
+// time, and calls on_window(first_row, n, mask) for windows with at least
+// one matching row (mask: n bytes, 1 = matches; nullptr = all match). The
+// cursors of every needed field are positioned at first_row during the call.
+class MorselExec {
+ public:
+  MorselExec(const Plan& plan, const OpenPart& part, const Morsel& morsel, Counters* counters);
+  ColumnCursor& cursor(int field) { return *cursors_[field]; }
+
+  using WindowFn = std::function<Status(uint64_t row, uint32_t n, const uint8_t* mask)>;
+  Status Run(const WindowFn& on_window);
+
+ private:
+  Status Eval(const Node& node, uint32_t n, uint8_t* out);
+  Status EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* out);
+  std::vector<std::pair<uint64_t, uint64_t>> CandidateRanges();
+
+  const Plan& plan_;
+  const OpenPart& part_;
+  Morsel morsel_;
+  Counters* counters_;
+  std::vector<std::unique_ptr<ColumnCursor>> cursors_;  // by target field; null if not needed
+  // Per leaf: code -> truth table of the current dictionary page.
+  struct LeafTable {
+    uint64_t serial = UINT64_MAX;
+    std::vector<uint8_t> truth;
+  };
+  std::vector<LeafTable> tables_;
+  std::vector<std::vector<uint8_t>> scratch_;  // per tree depth
+  int depth_ = 0;
+};
+
+// Runs fn(i) for i in [0, n) on `threads` oneTBB workers (0 = all cores;
+// 1 = inline); the first error wins.
+Status ParallelFor(int threads, size_t n, const std::function<Status(size_t)>& fn);
+
+}  // namespace dp::internal::scan

@@ -1,0 +1,181 @@
+#include "storage/scan/scanner.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+namespace dp {
+
+using internal::scan::ColumnCursor;
+using internal::scan::Counters;
+using internal::scan::MorselExec;
+
+namespace {
+
+void SetValidity(Scanner::Rep::Column& c, size_t row, bool valid) {
+  if (c.validity.size() * 8 <= row) c.validity.resize(c.validity.size() * 2 + 64, 0xFF);
+  if (!valid) c.validity[row >> 3] &= uint8_t(~(1u << (row & 7)));
+}
+
+template <typename T>
+void Gather(const void* src, const uint32_t* sel, uint32_t m, uint8_t* dst) {
+  const T* s = static_cast<const T*>(src);
+  T* d = reinterpret_cast<T*>(dst);
+  for (uint32_t i = 0; i < m; ++i) d[i] = s[sel[i]];
+}
+
+}  // namespace
+
+std::string_view Scanner::Rep::Arena::Copy(std::string_view s) {
+  if (capacity - used < s.size()) {
+    capacity = std::max<size_t>(s.size(), 64 * 1024);
+    chunks.push_back(std::make_unique_for_overwrite<char[]>(capacity));
+    used = 0;
+  }
+  char* p = chunks.back().get() + used;
+  std::memcpy(p, s.data(), s.size());
+  used += s.size();
+  return {p, s.size()};
+}
+
+Result<std::unique_ptr<Scanner::Rep>> Scanner::Rep::Open(const ScanSource& source, const ScanSpec& spec) {
+  auto rep = std::make_unique<Rep>();
+  rep->spec = spec;
+  std::vector<std::string> projection = spec.projection;
+  if (projection.empty()) {
+    for (const Field& f : source.schema().fields()) projection.push_back(f.name);
+  }
+  if (spec.batch_rows < 1024 || spec.batch_rows > (1u << 20)) {
+    return Status::InvalidArgument("scan: batch_rows " + std::to_string(spec.batch_rows) +
+                                   " is not in 1024..1048576");
+  }
+  rep->spec.batch_rows = (spec.batch_rows + 1023) / 1024 * 1024;
+  DP_ASSIGN_OR_RETURN(rep->plan, internal::scan::MakePlan(source.schema(), spec, projection));
+  std::vector<Field> fields;
+  for (int f : rep->plan.projection) fields.push_back(source.schema().field(f));
+  DP_ASSIGN_OR_RETURN(rep->output, Schema::Make(std::move(fields)));
+  DP_ASSIGN_OR_RETURN(rep->src, internal::scan::OpenSource(source, rep->plan));
+  return rep;
+}
+
+Status Scanner::Rep::ScanMorsel(size_t index, std::vector<Owned>* out, Counters* counters) {
+  const internal::scan::Morsel& m = src.morsels[index];
+  MorselExec exec(plan, src.parts[m.part], m, counters);
+  const size_t ncols = plan.projection.size();
+  auto fresh = [&] {
+    Owned o;
+    o.columns.resize(ncols);
+    return o;
+  };
+  Owned cur = fresh();
+  alignas(64) uint32_t sel[format::kBlockSize];
+  Status st = exec.Run([&](uint64_t, uint32_t n, const uint8_t* mask) -> Status {
+    uint32_t sn = 0;
+    if (mask == nullptr) {
+      for (uint32_t i = 0; i < n; ++i) sel[i] = i;
+      sn = n;
+    } else {
+      for (uint32_t i = 0; i < n; ++i) {
+        sel[sn] = i;
+        sn += mask[i];
+      }
+    }
+    if (cur.rows > 0 && cur.rows + sn > spec.batch_rows) {
+      out->push_back(std::move(cur));
+      cur = fresh();
+    }
+    for (size_t j = 0; j < ncols; ++j) {
+      const int f = plan.projection[j];
+      ColumnCursor& c = exec.cursor(f);
+      Column& col = cur.columns[j];
+      DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(n));
+      if (valid != nullptr) {
+        for (uint32_t i = 0; i < sn; ++i) SetValidity(col, cur.rows + i, valid[sel[i]] != 0);
+        col.has_nulls = true;
+      } else if (col.has_nulls) {
+        for (uint32_t i = 0; i < sn; ++i) SetValidity(col, cur.rows + i, true);
+      }
+      const DataType& t = plan.schema.field(f).type;
+      if (t.is_binary_like()) {
+        DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
+        const bool copy = c.strings_transient();
+        for (uint32_t i = 0; i < sn; ++i) {
+          std::string_view v = s[sel[i]];
+          if (copy && !v.empty()) v = cur.arena.Copy(v);
+          col.strings.push_back(v);
+        }
+      } else {
+        DP_ASSIGN_OR_RETURN(const void* v, c.Values());
+        const int w = t.byte_width();
+        col.data.resize((cur.rows + sn) * w);
+        uint8_t* dst = col.data.data() + cur.rows * w;
+        switch (w) {
+          case 1: Gather<uint8_t>(v, sel, sn, dst); break;
+          case 2: Gather<uint16_t>(v, sel, sn, dst); break;
+          case 4: Gather<uint32_t>(v, sel, sn, dst); break;
+          default: Gather<uint64_t>(v, sel, sn, dst); break;
+        }
+      }
+    }
+    cur.rows += sn;
+    return Status::OK();
+  });
+  DP_RETURN_IF_ERROR(st);
+  if (cur.rows > 0) out->push_back(std::move(cur));
+  return Status::OK();
+}
+
+Status Scanner::Rep::Fill() {
+  // Morsels scanned ahead: `threads` x 2, bounded by the memory budget.
+  int threads = spec.threads;
+  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  uint64_t row_bytes = 0;
+  for (int f : plan.projection) row_bytes += std::max(plan.schema.field(f).type.byte_width(), 16) + 1;
+  const uint64_t budget = spec.memory_budget > 0 ? spec.memory_budget : (1ull << 30);
+  const uint64_t per_morsel = std::max<uint64_t>(1, row_bytes * internal::scan::kMorselRows);
+  size_t ahead = threads == 1 ? 1 : size_t(std::clamp<uint64_t>(budget / per_morsel, 1, uint64_t(threads) * 2));
+  ahead = std::min(ahead, src.morsels.size() - next_morsel);
+  std::vector<std::vector<Owned>> outs(ahead);
+  std::vector<Counters> cs(ahead);
+  const size_t first = next_morsel;
+  DP_RETURN_IF_ERROR(internal::scan::ParallelFor(threads, ahead, [&](size_t i) {
+    return ScanMorsel(first + i, &outs[i], &cs[i]);
+  }));
+  next_morsel += ahead;
+  for (size_t i = 0; i < ahead; ++i) {
+    counters.Add(cs[i]);
+    for (Owned& o : outs[i]) queue.push_back(std::move(o));
+  }
+  return Status::OK();
+}
+
+Result<bool> Scanner::Rep::Next(Batch* batch) {
+  batch->num_rows = 0;
+  batch->columns.clear();
+  if (spec.limit && emitted >= *spec.limit) return false;
+  while (queue.empty()) {
+    if (next_morsel >= src.morsels.size()) return false;
+    DP_RETURN_IF_ERROR(Fill());
+  }
+  current = std::move(queue.front());
+  queue.pop_front();
+  size_t rows = current.rows;
+  if (spec.limit) rows = size_t(std::min<uint64_t>(rows, *spec.limit - emitted));
+  emitted += rows;
+  batch->num_rows = rows;
+  for (size_t j = 0; j < plan.projection.size(); ++j) {
+    const Field& f = plan.schema.field(plan.projection[j]);
+    const Column& c = current.columns[j];
+    BatchColumn bc;
+    bc.name = f.name;
+    bc.type = f.type;
+    bc.length = rows;
+    if (f.type.is_binary_like()) bc.strings = c.strings.data();
+    else bc.data = c.data.data();
+    bc.validity = c.has_nulls ? c.validity.data() : nullptr;
+    batch->columns.push_back(std::move(bc));
+  }
+  return true;
+}
+
+}  // namespace dp

@@ -1,0 +1,54 @@
+// dp::Scanner internals: morsels are scanned (in parallel, `threads` at a
+// time, bounded by the memory budget) into owned batches that are handed out
+// in row order.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "dp/scan.h"
+#include "storage/scan/exec.h"
+
+namespace dp {
+
+struct Scanner::Rep {
+  // One output column of an owned batch.
+  struct Column {
+    std::vector<uint8_t> data;      // fixed width values
+    std::vector<uint8_t> validity;  // bitmap; empty when no nulls
+    bool has_nulls = false;
+    std::vector<std::string_view> strings;
+  };
+  // Copies of strings from compressed pages, in chunks that never move
+  // (the batch's views point into them while the batch itself moves).
+  struct Arena {
+    std::vector<std::unique_ptr<char[]>> chunks;
+    size_t used = 0, capacity = 0;
+    std::string_view Copy(std::string_view s);
+  };
+  struct Owned {
+    size_t rows = 0;
+    std::vector<Column> columns;
+    Arena arena;
+  };
+
+  static Result<std::unique_ptr<Rep>> Open(const ScanSource& source, const ScanSpec& spec);
+  Result<bool> Next(Batch* batch);
+
+  internal::scan::Plan plan;
+  internal::scan::Source src;
+  Schema output;
+  ScanSpec spec;
+  size_t next_morsel = 0;
+  std::deque<Owned> queue;
+  Owned current;  // the batch handed out last
+  uint64_t emitted = 0;
+  internal::scan::Counters counters;
+
+ private:
+  Status Fill();  // scans the next morsels into `queue`
+  Status ScanMorsel(size_t index, std::vector<Owned>* out, internal::scan::Counters* counters);
+};
+
+}  // namespace dp

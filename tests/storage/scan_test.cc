@@ -1,0 +1,327 @@
+// Unit tests of the scan API: spec validation and messages, pruning
+// statistics, time buckets, field-id resolution (missing and widened
+// columns), lazily opened parts pruned by summaries, exact integer sums.
+#include <gtest/gtest.h>
+
+#include "storage/scan/aggregate.h"
+#include "tests/storage/scan_reference.h"
+
+namespace dp::testing {
+namespace {
+
+constexpr int64_t kDay = 86'400'000'000;
+constexpr int64_t k2024 = 1'704'067'200'000'000;  // 2024-01-01T00:00:00Z
+
+// A time-sorted segment: ts one row per 10 minutes from 2024-01-01, price = i,
+// country cycles over 3 values, qty nullable (every 5th null).
+std::shared_ptr<const Segment> SortedSegment(const TempDir& dir, const std::string& name, int64_t rows,
+                                             WriterOptions opt = {}) {
+  auto schema = Schema::Make({{"ts", DataType::Timestamp(TimeUnit::kMicro), false},
+                              {"price", DataType::Int64(), false},
+                              {"country", DataType::String(), false},
+                              {"qty", DataType::Int32(), true}});
+  opt.sync = false;
+  auto w = SegmentWriter::Create(dir.File(name), *schema, opt);
+  EXPECT_TRUE(w.ok());
+  static const char* kCountries[] = {"DE", "FR", "US"};
+  for (int64_t i = 0; i < rows; ++i) {
+    std::vector<Value> row = {Value::Int(k2024 + i * 600'000'000), Value::Int(i), Value::Bytes(kCountries[i % 3]),
+                              i % 5 == 0 ? Value() : Value::Int(i % 10)};
+    EXPECT_TRUE((*w)->AppendRow(row).ok());
+  }
+  EXPECT_TRUE((*w)->Finish().ok());
+  auto seg = Segment::Open(dir.File(name));
+  EXPECT_TRUE(seg.ok());
+  return *seg;
+}
+
+TEST(Scan, RejectsBadSpecsWithClearMessages) {
+  TempDir dir;
+  auto source = ScanSource::FromSegments({SortedSegment(dir, "a.dpc", 100)});
+  ASSERT_OK(source);
+  ScanSpec spec;
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::Count()};
+
+  spec.predicate = Predicate::Eq("nope", Value::Int(1));
+  auto r = RunAggregate(*source, spec, agg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsInvalidArgument());
+  EXPECT_NE(r.status().message().find("no column named 'nope'"), std::string::npos) << r.status().ToString();
+
+  spec.predicate = Predicate::Eq("price", Value::Bytes("cheap"));
+  r = RunAggregate(*source, spec, agg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("column 'price'"), std::string::npos) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("'cheap'"), std::string::npos) << r.status().ToString();
+
+  spec.predicate = Predicate::Gt("country", Value::Int(3));
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+  spec.predicate = Predicate::Eq("qty", Value());
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+  spec.predicate = Predicate::StartsWith("price", "1");
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+
+  spec.predicate = Predicate();
+  spec.time_range = TimeRange{"country", 0, 1};
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+  spec.time_range.reset();
+
+  agg.aggregates = {Aggregate::Sum("country")};
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+  agg.aggregates = {Aggregate::Sum("ts")};
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+  agg.aggregates = {Aggregate::Count()};
+  agg.bucket = TimeBucket::kDay;  // no bucket column, no time range
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+  agg.bucket_column = "price";
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+  agg.bucket = TimeBucket::kNone;
+  agg.group_by = {"a", "b", "c", "d", "e"};
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+  agg.group_by.clear();
+  spec.limit = 3;
+  EXPECT_TRUE(RunAggregate(*source, spec, agg).status().IsInvalidArgument());
+
+  EXPECT_TRUE(ScanSource::FromSegments({}).status().IsInvalidArgument());
+  EXPECT_TRUE(ScanSource::FromSegments({nullptr}).status().IsInvalidArgument());
+  ScanSpec bad;
+  bad.batch_rows = 10;
+  EXPECT_TRUE(Scanner::Open(*source, bad).status().IsInvalidArgument());
+}
+
+TEST(Scan, TimeRangeTouchesFewPages) {
+  TempDir dir;
+  WriterOptions opt;
+  opt.row_group_rows = 16 * 1024;
+  opt.page_rows = 1024;
+  const int64_t rows = 24 * 6 * 30 * 4;  // 120 days of 10-minute rows = 17280
+  auto source = ScanSource::FromSegments({SortedSegment(dir, "t.dpc", rows, opt)});
+  ASSERT_OK(source);
+  ScanSpec spec;
+  spec.time_range = TimeRange{"ts", k2024 + 10 * kDay, k2024 + 12 * kDay};
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::Count(), Aggregate::Sum("price")};
+  auto r = RunAggregate(*source, spec, agg);
+  ASSERT_OK(r);
+  ASSERT_EQ(r->rows.size(), 1u);
+  const int64_t first = 10 * 144, n = 2 * 144;
+  EXPECT_EQ(r->rows[0][0], Value::Int(n));
+  EXPECT_EQ(r->rows[0][1], Value::Int((first + first + n - 1) * n / 2));
+  const ScanStats& st = r->stats;
+  EXPECT_EQ(st.row_groups_total, 2u);
+  EXPECT_EQ(st.row_groups_pruned, 1u);
+  EXPECT_LE(st.pages_read, 4u) << st.ToString();  // ts + price pages of the window
+  EXPECT_GT(st.pages_total, 30u) << st.ToString();
+  EXPECT_LE(st.rows_scanned, 2048u + 1024u) << st.ToString();
+}
+
+TEST(Scan, GroupByDayAndCountryWithNulls) {
+  TempDir dir;
+  auto source = ScanSource::FromSegments({SortedSegment(dir, "g.dpc", 3 * 144)});
+  ASSERT_OK(source);
+  ScanSpec spec;
+  spec.predicate = Predicate::Ne("country", Value::Bytes("US"));
+  spec.time_range = TimeRange{"ts", std::nullopt, std::nullopt};
+  AggregateSpec agg;
+  agg.group_by = {"country"};
+  agg.bucket = TimeBucket::kDay;
+  agg.bucket_column = "ts";
+  agg.aggregates = {Aggregate::Count(), Aggregate::CountValid("qty"), Aggregate::Max("qty")};
+  auto r = RunAggregate(*source, spec, agg);
+  ASSERT_OK(r);
+  ASSERT_EQ(r->names, (std::vector<std::string>{"country", "ts:day", "count", "count(qty)", "max(qty)"}));
+  ASSERT_EQ(r->rows.size(), 6u);  // DE, FR x 3 days, sorted by key
+  EXPECT_EQ(r->rows[0][0], Value::Bytes("DE"));
+  EXPECT_EQ(r->rows[0][1], Value::Int(k2024));
+  EXPECT_EQ(r->rows[1][1], Value::Int(k2024 + kDay));
+  EXPECT_EQ(r->rows[3][0], Value::Bytes("FR"));
+  EXPECT_EQ(r->rows[0][2], Value::Int(48));
+  EXPECT_EQ(r->rows[0][4], Value::Int(9));
+}
+
+TEST(Scan, BucketBoundaries) {
+  const DataType us = DataType::Timestamp(TimeUnit::kMicro);
+  const DataType ns = DataType::Timestamp(TimeUnit::kNano);
+  const DataType date = DataType::Date32();
+  // 2024-02-29T13:45:10.5Z, a Thursday.
+  const int64_t t = 1'709'214'310'500'000;
+  for (TimeBucket b : {TimeBucket::kMinute, TimeBucket::kHour, TimeBucket::kDay, TimeBucket::kWeek, TimeBucket::kMonth}) {
+    for (int64_t v : {t, -t, int64_t{0}, int64_t{-1}, int64_t{t + 86'400'000'000 * 400}}) {
+      EXPECT_EQ(internal::scan::BucketStart(v, b, us), RefBucket(v, b, us)) << int(b) << " " << v;
+      EXPECT_EQ(internal::scan::BucketStart(v * 1000, b, ns), RefBucket(v * 1000, b, ns)) << int(b);
+      if (b != TimeBucket::kMinute && b != TimeBucket::kHour) {
+        EXPECT_EQ(internal::scan::BucketStart(v / kDay, b, date), RefBucket(v / kDay, b, date)) << int(b);
+      }
+    }
+  }
+  EXPECT_EQ(internal::scan::BucketStart(t, TimeBucket::kMonth, us), 1'706'745'600'000'000);  // 2024-02-01
+  EXPECT_EQ(internal::scan::BucketStart(t, TimeBucket::kWeek, us), 1'708'905'600'000'000);   // Mon 2024-02-26
+  // Extremes do not overflow.
+  EXPECT_LE(internal::scan::BucketStart(INT64_MIN, TimeBucket::kMonth, us), INT64_MIN / 2);
+  EXPECT_GT(internal::scan::BucketStart(INT64_MAX, TimeBucket::kDay, us), 0);
+}
+
+TEST(Scan, ResolvesByFieldIdWidensAndFillsMissing) {
+  TempDir dir;
+  // Segment A: id (field 1, int32), name (field 2). Segment B: id (field 1,
+  // int64 in the target), extra (field 3), no name.
+  auto sa = Schema::Make({{"id", DataType::Int32(), false, "", 1}, {"name", DataType::String(), true, "", 2}});
+  auto sb = Schema::Make({{"renamed_id", DataType::Int64(), false, "", 1}, {"extra", DataType::Int8(), true, "", 3}});
+  WriterOptions opt;
+  opt.sync = false;
+  auto wa = SegmentWriter::Create(dir.File("a.dpc"), *sa, opt);
+  ASSERT_OK((*wa)->AppendRow(std::vector<Value>{Value::Int(-5), Value::Bytes("x")}));
+  ASSERT_OK((*wa)->AppendRow(std::vector<Value>{Value::Int(7), Value()}));
+  ASSERT_OK((*wa)->Finish());
+  auto wb = SegmentWriter::Create(dir.File("b.dpc"), *sb, opt);
+  ASSERT_OK((*wb)->AppendRow(std::vector<Value>{Value::Int(int64_t{1} << 40), Value::Int(3)}));
+  ASSERT_OK((*wb)->Finish());
+  auto target = Schema::Make({{"id", DataType::Int64(), false, "", 1}, {"name", DataType::String(), true, "", 2}});
+  std::vector<ScanPart> parts(2);
+  parts[0].segment = *Segment::Open(dir.File("a.dpc"));
+  const std::string b_path = dir.File("b.dpc");
+  parts[1].open = [b_path]() -> Result<std::shared_ptr<const Segment>> {
+    DP_ASSIGN_OR_RETURN(auto s, Segment::Open(b_path));
+    return std::shared_ptr<const Segment>(s);
+  };
+  ScanSource source(*target, parts);
+  auto scanner = Scanner::Open(source, ScanSpec{});
+  ASSERT_OK(scanner);
+  std::vector<Row> rows;
+  Batch batch;
+  while (*(*scanner)->Next(&batch)) {
+    for (size_t r = 0; r < batch.num_rows; ++r) rows.push_back({batch.column(0).GetValue(r), batch.column(1).GetValue(r)});
+  }
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][0], Value::Int(-5));
+  EXPECT_EQ(rows[0][1], Value::Bytes("x"));
+  EXPECT_TRUE(rows[1][1].is_null());
+  EXPECT_EQ(rows[2][0], Value::Int(int64_t{1} << 40));
+  EXPECT_TRUE(rows[2][1].is_null());  // missing in segment B
+
+  ScanSpec spec;
+  spec.predicate = Predicate::IsNull("name");
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::Count(), Aggregate::Sum("id")};
+  auto r = RunAggregate(source, spec, agg);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->rows[0][0], Value::Int(2));
+  EXPECT_EQ(r->rows[0][1], Value::Int(7 + (int64_t{1} << 40)));
+
+  // A target type the segment cannot be read as.
+  auto narrow = Schema::Make({{"id", DataType::Int16(), false, "", 1}});
+  ScanSource bad(*narrow, {parts[0]});
+  auto e = RunAggregate(bad, ScanSpec{}, agg);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("a.dpc"), std::string::npos) << e.status().ToString();
+}
+
+TEST(Scan, SummaryPrunesPartsBeforeOpening) {
+  TempDir dir;
+  auto seg = SortedSegment(dir, "p.dpc", 100);
+  const Schema schema = seg->schema();
+  int opened = 0;
+  std::vector<ScanPart> parts;
+  for (int i = 0; i < 3; ++i) {
+    ScanPart p;
+    PartSummary s;
+    s.num_rows = 100;
+    s.fields.push_back({schema.field(0).field_id, Value::Int(k2024 + i * kDay), Value::Int(k2024 + i * kDay + 1), 0});
+    p.summary = s;
+    p.open = [&opened, seg]() -> Result<std::shared_ptr<const Segment>> {
+      ++opened;
+      return seg;
+    };
+    parts.push_back(p);
+  }
+  ScanPart failing;
+  failing.summary = PartSummary{uint64_t{0}, {}};
+  failing.open = []() -> Result<std::shared_ptr<const Segment>> { return Status::IOError("must not open"); };
+  parts.push_back(failing);
+  ScanSource source(schema, parts);
+  ScanSpec spec;
+  spec.time_range = TimeRange{"ts", k2024 + kDay, k2024 + 2 * kDay};
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::Count()};
+  auto r = RunAggregate(source, spec, agg);
+  ASSERT_OK(r);
+  EXPECT_EQ(opened, 1);
+  EXPECT_EQ(r->stats.parts_total, 4u);
+  EXPECT_EQ(r->stats.parts_pruned, 3u);
+
+  // An open error names the part.
+  parts[1].open = []() -> Result<std::shared_ptr<const Segment>> { return Status::IOError("disk gone"); };
+  parts[1].name = "seg-1.dpc";
+  ScanSource src2(schema, parts);
+  auto e = RunAggregate(src2, spec, agg);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("seg-1.dpc"), std::string::npos) << e.status().ToString();
+}
+
+TEST(Scan, IntegerSumsAreExactOrReported) {
+  TempDir dir;
+  auto schema = Schema::Make({{"v", DataType::Int64(), false}, {"u", DataType::UInt64(), false}});
+  WriterOptions opt;
+  opt.sync = false;
+  auto w = SegmentWriter::Create(dir.File("s.dpc"), *schema, opt);
+  for (int i = 0; i < 3000; ++i) {
+    const int64_t v = i % 2 ? INT64_MAX : INT64_MIN + 1;
+    ASSERT_OK((*w)->AppendRow(std::vector<Value>{Value::Int(v), Value::UInt(UINT64_MAX / 2)}));
+  }
+  ASSERT_OK((*w)->Finish());
+  auto source = ScanSource::FromSegments({*Segment::Open(dir.File("s.dpc"))});
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::Sum("v"), Aggregate::Avg("v")};
+  auto r = RunAggregate(*source, ScanSpec{}, agg);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->rows[0][0], Value::Int(0));  // 1500 * (MAX + MIN + 1) = 0, exactly
+  EXPECT_EQ(r->rows[0][1], Value::Double(0));
+  agg.aggregates = {Aggregate::Sum("u")};
+  auto o = RunAggregate(*source, ScanSpec{}, agg);
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(o.status().message().find("sum(u)"), std::string::npos) << o.status().ToString();
+}
+
+TEST(Scan, EmptyInputGivesOneRowWithoutKeys) {
+  TempDir dir;
+  auto source = ScanSource::FromSegments({SortedSegment(dir, "e.dpc", 10)});
+  ScanSpec spec;
+  spec.predicate = Predicate::In("country", {});
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::Count(), Aggregate::Sum("price"), Aggregate::Min("country"), Aggregate::Distinct("qty")};
+  auto r = RunAggregate(*source, spec, agg);
+  ASSERT_OK(r);
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(r->rows[0][0], Value::Int(0));
+  EXPECT_TRUE(r->rows[0][1].is_null());
+  EXPECT_TRUE(r->rows[0][2].is_null());
+  EXPECT_EQ(r->rows[0][3], Value::Int(0));
+  agg.group_by = {"country"};
+  auto g = RunAggregate(*source, spec, agg);
+  ASSERT_OK(g);
+  EXPECT_TRUE(g->rows.empty());
+}
+
+TEST(Scan, ApproxDistinctIsWithinTwoPercentAtScale) {
+  TempDir dir;
+  auto schema = Schema::Make({{"k", DataType::UInt64(), false}});
+  WriterOptions opt;
+  opt.sync = false;
+  auto w = SegmentWriter::Create(dir.File("h.dpc"), *schema, opt);
+  std::vector<uint64_t> v(200000);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = (i % 100000) * 2654435761u;
+  ASSERT_OK((*w)->Append({ColumnData::Of<uint64_t>(v)}));
+  ASSERT_OK((*w)->Finish());
+  auto source = ScanSource::FromSegments({*Segment::Open(dir.File("h.dpc"))});
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::ApproxDistinct("k"), Aggregate::Distinct("k")};
+  auto r = RunAggregate(*source, ScanSpec{}, agg);
+  ASSERT_OK(r);
+  EXPECT_EQ(r->rows[0][1], Value::Int(100000));
+  EXPECT_NEAR(double(r->rows[0][0].as_int()), 100000.0, 2000.0);
+}
+
+}  // namespace
+}  // namespace dp::testing
