@@ -495,8 +495,8 @@ TEST_F(ToolsCliTest, CatLimitColumnsAndJsonl) {
 TEST_F(ToolsCliTest, UsageErrorsExitTwo) {
   const std::string file = Path("orders.dpc");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{}, "missing FILE"},
-      {{"cat"}, "missing FILE"},
+      {{}, "missing TARGET"},
+      {{"cat"}, "missing TARGET"},
       {{"frobnicate", file}, "unknown command 'frobnicate'"},
       {{file, "--bogus"}, "unknown option '--bogus'"},
       {{"cat", file, "--json"}, "unknown option '--json'"},

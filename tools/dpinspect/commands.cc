@@ -114,6 +114,7 @@ int Finish(OutputFile* out, int exit_code) {
 }
 
 int RunSummary(const Invocation& inv) {
+  if (IsCollectionTarget(inv.path)) return RunCollectionSummary(inv);
   int code = kExitOk;
   std::shared_ptr<Segment> seg = OpenOrFail(inv.path, &code);
   if (!seg) return code;
@@ -209,6 +210,7 @@ int RunSummary(const Invocation& inv) {
 }
 
 int RunSchema(const Invocation& inv) {
+  if (IsCollectionTarget(inv.path)) return RunDatasetSchema(inv);
   int code = kExitOk;
   std::shared_ptr<Segment> seg = OpenOrFail(inv.path, &code);
   if (!seg) return code;
@@ -245,6 +247,7 @@ int RunSchema(const Invocation& inv) {
 }
 
 int RunVerify(const Invocation& inv) {
+  if (IsCollectionTarget(inv.path)) return RunDatasetVerify(inv);
   const bool json = inv.args.Has("json");
   std::string text;
   Result<std::shared_ptr<Segment>> seg = Segment::Open(inv.path);
