@@ -32,7 +32,8 @@ std::string ScanStats::ToString() const {
   return "parts " + frac(parts_total - parts_pruned, parts_total) + ", row groups " +
          frac(row_groups_total - row_groups_pruned, row_groups_total) + ", pages read " +
          frac(pages_read, pages_total) + ", bytes read " + frac(bytes_read, bytes_total) + ", rows scanned " +
-         frac(rows_scanned, rows_total) + ", rows matched " + std::to_string(rows_matched);
+         frac(rows_scanned, rows_total) + ", rows matched " + std::to_string(rows_matched) +
+         (skipped_parts.empty() ? "" : ", corrupt parts skipped " + std::to_string(skipped_parts.size()));
 }
 
 Value BatchColumn::GetValue(size_t i) const {

@@ -3,7 +3,9 @@
 // thread count, page cache warm, one warm-up run, median of --runs, and
 // prints JSON (answers included, rendered like DuckDB's) for compare.mjs.
 //
-//   dpstore_orders --segment FILE.dpc [--threads 1,2] [--runs 5]
+//   dpstore_orders --segment FILE.dpc [--threads 1,2] [--runs 5] [--only Q3,Q4]
+//
+// --only runs just the named queries (for profiling one of them).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -153,12 +155,15 @@ int main(int argc, char** argv) {
   std::string segment;
   std::vector<int> threads = {1, 2};
   int runs = 5;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--segment") {
       segment = value;
     } else if (key == "--runs") {
       runs = std::max(1, std::atoi(value.c_str()));
+    } else if (key == "--only") {
+      only = "," + value + ",";
     } else if (key == "--threads") {
       threads.clear();
       for (size_t p = 0; p < value.size();) {
@@ -172,7 +177,7 @@ int main(int argc, char** argv) {
     }
   }
   if (segment.empty()) {
-    std::fprintf(stderr, "usage: dpstore_orders --segment FILE.dpc [--threads 1,2] [--runs 5]\n");
+    std::fprintf(stderr, "usage: dpstore_orders --segment FILE.dpc [--threads 1,2] [--runs 5] [--only Q1,Q3]\n");
     return 2;
   }
   auto seg = dp::Segment::Open(segment);
@@ -185,7 +190,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dpstore_orders: %s\n", source.status().ToString().c_str());
     return 1;
   }
-  const std::vector<Query> queries = Queries(*source);
+  std::vector<Query> queries = Queries(*source);
+  if (!only.empty()) {
+    std::erase_if(queries, [&](const Query& q) { return only.find("," + q.name + ",") == std::string::npos; });
+  }
   std::printf("{\"rows\": %llu, \"runs\": %d, \"baseline_sum_values_per_s\": %.0f, \"queries\": {",
               (unsigned long long)(*seg)->num_rows(), runs, BaselineValuesPerSecond(**seg));
   for (size_t t = 0; t < threads.size(); ++t) {

@@ -235,9 +235,9 @@ Result<uint64_t> DatasetStore::FindLatest() const {
   return v;
 }
 
-Result<uint64_t> DatasetStore::FindOldest() const {
+Result<uint64_t> DatasetStore::FindOldestFile() const {
   DP_ASSIGN_OR_RETURN(uint64_t hi, FindLatest());
-  // Retained versions are contiguous: binary search on existence.
+  // Manifest files are contiguous: binary search on existence.
   uint64_t lo = 0;
   while (lo < hi) {
     const uint64_t mid = lo + (hi - lo) / 2;
@@ -246,6 +246,21 @@ Result<uint64_t> DatasetStore::FindOldest() const {
     else lo = mid + 1;
   }
   return lo;
+}
+
+Result<uint64_t> DatasetStore::FindOldest() const {
+  DP_ASSIGN_OR_RETURN(uint64_t first, FindOldestFile());
+  DP_ASSIGN_OR_RETURN(uint64_t latest, FindLatest());
+  // Files are contiguous from `first`, so version v is openable iff its base
+  // is >= first. Bases never decrease, so the first openable version is at
+  // most one checkpoint interval up.
+  for (uint64_t v = first; v <= latest; ++v) {
+    auto f = ReadManifest(v);
+    if (!f.ok() && f.status().IsNotFound()) continue;  // expired meanwhile
+    if (!f.ok()) return f.status();
+    if ((*f)->m->base_version() >= first) return v;
+  }
+  return latest;  // every file expired while we looked: the latest is the answer
 }
 
 Result<std::shared_ptr<const ManifestFile>> DatasetStore::ReadManifest(uint64_t v) const {
@@ -590,8 +605,10 @@ Result<uint64_t> DatasetStore::ExpireVersions(const RetentionOptions& o) const {
   DP_ASSIGN_OR_RETURN(auto keep, ReadManifest(keep_from));
   const uint64_t cut = keep->m->base_version();  // keep_from must stay openable
   WriteHintFile(versions_dir(), "_latest", std::to_string(latest) + "\n");
+  // From the oldest file: this also removes what a crashed expiry left behind.
+  DP_ASSIGN_OR_RETURN(uint64_t first_file, FindOldestFile());
   uint64_t removed = 0;
-  for (uint64_t v = oldest; v < cut; ++v) {  // oldest first: the range stays contiguous
+  for (uint64_t v = first_file; v < cut; ++v) {  // oldest first: the files stay contiguous
     DP_RETURN_IF_ERROR(RemoveFile(ManifestPath(v)));
     ++removed;
   }
@@ -654,6 +671,14 @@ Result<GcReport> DatasetStore::CollectGarbage(const GcOptions& o) const {
   };
   DP_RETURN_IF_ERROR(drop_temps(versions_dir(), version_names));
   DP_RETURN_IF_ERROR(drop_temps(tags_dir(), tag_names));
+  // Manifests below the oldest openable version: left by an expiry that
+  // crashed midway (their replay base is gone), oldest first.
+  DP_ASSIGN_OR_RETURN(uint64_t first_file, FindOldestFile());
+  for (uint64_t v = first_file; v < oldest; ++v) {
+    DP_RETURN_IF_ERROR(RemoveFile(ManifestPath(v)));
+    ++report.manifests_deleted;
+  }
+  if (report.manifests_deleted) DP_RETURN_IF_ERROR(SyncDir(versions_dir()));
   return report;
 }
 

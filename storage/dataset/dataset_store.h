@@ -84,7 +84,12 @@ class DatasetStore {
   std::string ManifestPath(uint64_t v) const;
 
   Result<uint64_t> FindLatest() const;
+  // The oldest openable version. Expiry removes a prefix oldest first; a
+  // crash midway can leave versions whose replay base is already gone: those
+  // are skipped here (and removed by the next expiry or GC).
   Result<uint64_t> FindOldest() const;
+  // The oldest manifest file present, openable or not.
+  Result<uint64_t> FindOldestFile() const;
   Result<std::shared_ptr<const ManifestFile>> ReadManifest(uint64_t v) const;  // NotFound if absent
   Result<std::shared_ptr<const SnapshotState>> Load(uint64_t v) const;
   Result<std::shared_ptr<const SnapshotState>> LoadLatest() const;

@@ -985,7 +985,7 @@ int64_t BucketStart(int64_t v, TimeBucket b, const DataType& type) {
 
 Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& spec, const AggregateSpec& agg) {
   DP_ASSIGN_OR_RETURN(Query q, MakeQuery(source, spec, agg));
-  DP_ASSIGN_OR_RETURN(Source src, OpenSource(source, q.plan));
+  DP_ASSIGN_OR_RETURN(Source src, OpenSource(source, q.plan, spec.skip_corrupt_parts));
   ChooseBitmaps(&q, src);
 
   Partial total(q);

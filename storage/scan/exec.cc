@@ -36,7 +36,7 @@ void TestLoop(const T* v, uint32_t n, bool negate, uint8_t* out, Test test) {
 
 }  // namespace
 
-Result<Source> OpenSource(const ScanSource& source, const Plan& plan) {
+Result<Source> OpenSource(const ScanSource& source, const Plan& plan, bool skip_corrupt) {
   Source out;
   ScanStats& st = out.stats;
   std::unordered_map<uint32_t, int> field_by_id;
@@ -65,16 +65,32 @@ Result<Source> OpenSource(const ScanSource& source, const Plan& plan) {
       }
     }
     OpenPart op;
+    const std::string part_name = "part " + std::to_string(p) + (part.name.empty() ? "" : " (" + part.name + ")");
     if (part.segment) {
       op.segment = part.segment;
     } else if (part.open) {
       auto seg = part.open();
-      if (!seg.ok()) return seg.status().WithContext("scan: opening part " + std::to_string(p) +
-                                                     (part.name.empty() ? "" : " (" + part.name + ")"));
+      if (!seg.ok()) {
+        if (skip_corrupt && seg.status().code() != StatusCode::kInvalidArgument) {
+          st.skipped_parts.push_back(part_name + ": " + seg.status().ToString());
+          continue;
+        }
+        return seg.status().WithContext("scan: opening " + part_name);
+      }
       op.segment = std::move(seg).value();
     }
     if (!op.segment) {
       return Status::InvalidArgument("scan: part " + std::to_string(p) + " has neither a segment nor an open function");
+    }
+    if (skip_corrupt) {
+      const VerifyReport report = op.segment->Verify();
+      if (!report.ok()) {
+        st.skipped_parts.push_back(part_name + ": " + report.issues.front().what +
+                                   (report.issues.size() > 1
+                                        ? " (and " + std::to_string(report.issues.size() - 1) + " more issues)"
+                                        : ""));
+        continue;
+      }
     }
     const Segment::Rep& rep = op.segment->rep();
     DP_ASSIGN_OR_RETURN(op.bindings, BindSegment(plan, rep));

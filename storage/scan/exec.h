@@ -38,7 +38,9 @@ struct Source {
 
 // Opens the parts that survive summary pruning, binds columns by field id,
 // prunes row groups by zone maps, and splits the rest into morsels.
-Result<Source> OpenSource(const ScanSource& source, const Plan& plan);
+// skip_corrupt (ScanSpec::skip_corrupt_parts): verify each opened part in
+// full and leave out, in stats.skipped_parts, those that fail to open or verify.
+Result<Source> OpenSource(const ScanSource& source, const Plan& plan, bool skip_corrupt);
 
 // Evaluates the predicate over one morsel, a window of <= 1024 rows at a
 // time, and calls on_window(first_row, n, mask) for windows with at least

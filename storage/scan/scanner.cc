@@ -54,7 +54,7 @@ Result<std::unique_ptr<Scanner::Rep>> Scanner::Rep::Open(const ScanSource& sourc
   std::vector<Field> fields;
   for (int f : rep->plan.projection) fields.push_back(source.schema().field(f));
   DP_ASSIGN_OR_RETURN(rep->output, Schema::Make(std::move(fields)));
-  DP_ASSIGN_OR_RETURN(rep->src, internal::scan::OpenSource(source, rep->plan));
+  DP_ASSIGN_OR_RETURN(rep->src, internal::scan::OpenSource(source, rep->plan, spec.skip_corrupt_parts));
   return rep;
 }
 

@@ -49,6 +49,20 @@ TEST_P(CodecTest, WrongDeclaredSizeIsCorruption) {
   }
 }
 
+// A zip bomb: a tiny stream that inflates to 16 MiB, declared as a 4 KiB
+// page. Decompression writes at most the declared size and reports the lie.
+TEST_P(CodecTest, ZipBombIsBoundedByTheDeclaredSize) {
+  const std::vector<uint8_t> zeros(16u << 20, 0);
+  const std::vector<uint8_t> stored = Compressed(GetParam(), zeros);
+  if (GetParam() != Codec::kNone) {
+    ASSERT_LT(stored.size(), 100'000u);
+  }
+  std::vector<uint8_t> out(4096 + 64, 0xAB);
+  const Status s = Decompress(GetParam(), stored, std::span(out).first(4096));
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  for (size_t i = 4096; i < out.size(); ++i) ASSERT_EQ(out[i], 0xAB) << "wrote past the declared size at " << i;
+}
+
 TEST_P(CodecTest, TruncatedStreamIsCorruption) {
   const std::vector<uint8_t> in = Compressible(5000);
   const std::vector<uint8_t> stored = Compressed(GetParam(), in);

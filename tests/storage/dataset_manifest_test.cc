@@ -74,17 +74,23 @@ TEST(ManifestFormatTest, RoundTrip) {
   EXPECT_TRUE(format::ParseTag(f, "m").status().IsCorruption());
 }
 
-TEST(ManifestFormatTest, EveryByteFlipIsDetected) {
+TEST(ManifestFormatTest, EveryBitFlipAndTruncationIsDetected) {
   const std::vector<uint8_t> f = format::EncodeManifest(SampleRecord());
+  // Every bit of every byte, and every truncation point.
   for (size_t i = 0; i < f.size(); ++i) {
-    std::vector<uint8_t> g = f;
-    g[i] ^= 0x01;
-    auto m = format::ParseManifest(g, "m");
-    ASSERT_FALSE(m.ok()) << "flip at " << i;
-    EXPECT_TRUE(m.status().IsCorruption() || m.status().IsNotSupported()) << m.status().ToString();
+    for (int bit = 0; bit < 8; ++bit) {
+      std::vector<uint8_t> g = f;
+      g[i] ^= uint8_t(1u << bit);
+      auto m = format::ParseManifest(g, "m.dpv");
+      ASSERT_FALSE(m.ok()) << "flip of bit " << bit << " at " << i;
+      EXPECT_TRUE(m.status().IsCorruption() || m.status().IsNotSupported()) << m.status().ToString();
+      EXPECT_NE(m.status().message().find("m.dpv"), std::string::npos) << m.status().ToString();
+    }
   }
-  for (size_t n = 0; n < f.size(); n += 7) {
-    EXPECT_FALSE(format::ParseManifest(std::span<const uint8_t>(f.data(), n), "m").ok()) << n;
+  for (size_t n = 0; n < f.size(); ++n) {
+    auto m = format::ParseManifest(std::span<const uint8_t>(f.data(), n), "m.dpv");
+    ASSERT_FALSE(m.ok()) << "truncated to " << n;
+    EXPECT_TRUE(m.status().IsCorruption()) << m.status().ToString();
   }
 }
 

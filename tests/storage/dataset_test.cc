@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "dp/scan.h"
 #include "format/manifest.h"
 #include "storage/dataset/dataset_store.h"
 #include "tests/storage/dataset_test_util.h"
@@ -422,6 +423,62 @@ TEST_F(DatasetTest, MissingSegmentIsReported) {
   EXPECT_FALSE(seg.ok());
   EXPECT_NE(seg.status().message().find((*snap)->segment(0).id), std::string::npos) << seg.status().ToString();
   EXPECT_FALSE((*snap)->Verify().ok());
+}
+
+// A damaged segment fails a scan by default; with skip_corrupt_parts the scan
+// answers from the intact segments and names the damaged ones.
+TEST_F(DatasetTest, CorruptSegmentIsSkippedOnlyOnRequest) {
+  for (int64_t b = 0; b < 3; ++b) ASSERT_OK(AppendBatch(*ds_, b * 100, 100));
+  auto snap = ds_->Latest();
+  ASSERT_OK(snap);
+  ASSERT_EQ((*snap)->num_segments(), 3u);
+  const std::string damaged = (*snap)->segment_path(1);
+  std::vector<uint8_t> bytes = ReadFileBytes(damaged);
+  ::chmod(damaged.c_str(), 0644);
+  bytes[bytes.size() / 2] ^= 0x10;
+  WriteFileBytes(damaged, bytes);
+
+  auto source = ScanSource::FromSnapshot(*snap);
+  ASSERT_OK(source);
+  const AggregateSpec agg{.aggregates = {Aggregate::Count(), Aggregate::Sum("id"), Aggregate::CountValid("name"),
+                                         Aggregate::Sum("qty"), Aggregate::Max("ts")}};
+  auto strict = RunAggregate(*source, {}, agg);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_TRUE(strict.status().IsCorruption()) << strict.status().ToString();
+
+  ScanSpec tolerant;
+  tolerant.skip_corrupt_parts = true;
+  auto r = RunAggregate(*source, tolerant, agg);
+  ASSERT_OK(r);
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(r->rows[0][0].as_int(), 200);
+  int64_t ids = 0;
+  for (int64_t i = 0; i < 100; ++i) ids += i + (200 + i);
+  EXPECT_EQ(r->rows[0][1].as_int(), ids);
+  ASSERT_EQ(r->stats.skipped_parts.size(), 1u);
+  EXPECT_NE(r->stats.skipped_parts[0].find((*snap)->segment(1).id), std::string::npos) << r->stats.skipped_parts[0];
+  EXPECT_NE(r->stats.ToString().find("corrupt parts skipped 1"), std::string::npos);
+
+  // A missing file is skipped the same way; the batch scanner agrees.
+  fs::remove((*snap)->segment_path(2));
+  auto fresh = ds_->Latest();  // a new snapshot: nothing cached
+  ASSERT_OK(fresh);
+  auto source2 = ScanSource::FromSnapshot(*fresh);
+  ASSERT_OK(source2);
+  tolerant.projection = {"id"};
+  auto scanner = Scanner::Open(*source2, tolerant);
+  ASSERT_OK(scanner);
+  dp::Batch batch;
+  int64_t rows = 0;
+  while (true) {
+    auto more = (*scanner)->Next(&batch);
+    ASSERT_OK(more);
+    if (!*more) break;
+    for (int64_t id : batch.column(0).values<int64_t>()) EXPECT_LT(id, 100);
+    rows += int64_t(batch.num_rows);
+  }
+  EXPECT_EQ(rows, 100);
+  EXPECT_EQ((*scanner)->stats().skipped_parts.size(), 2u);
 }
 
 // ---- Addresses and RFC 3339 ----------------------------------------------

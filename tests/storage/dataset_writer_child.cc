@@ -2,8 +2,14 @@
 // `rows` rows with ids batch * rows + i and, after each acknowledged commit,
 // appends "<batch> <version>\n" to the ack file.
 //
-//   dataset_writer_child ROOT PRODUCT DATASET FIRST_BATCH NUM_BATCHES ROWS ACK_FILE
+//   dataset_writer_child ROOT PRODUCT DATASET FIRST_BATCH NUM_BATCHES ROWS ACK_FILE [MODE]
 //   (NUM_BATCHES 0 = forever, until killed)
+//
+// MODE is `append` (the default, as above), `compact` (compacts the dataset
+// into segments of 8 * ROWS rows, NUM_BATCHES times or forever) or `gc`
+// (keeps the newest 3 versions and collects garbage with a 10 s grace
+// period, which protects the segments of appends in flight, NUM_BATCHES
+// times or forever). The maintenance modes write nothing to the ack file.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -15,8 +21,14 @@
 #include "tests/storage/dataset_test_util.h"
 
 int main(int argc, char** argv) {
-  if (argc != 8) {
-    std::fprintf(stderr, "usage: %s ROOT PRODUCT DATASET FIRST_BATCH NUM_BATCHES ROWS ACK_FILE\n", argv[0]);
+  if (argc != 8 && argc != 9) {
+    std::fprintf(stderr, "usage: %s ROOT PRODUCT DATASET FIRST_BATCH NUM_BATCHES ROWS ACK_FILE [append|compact|gc]\n",
+                 argv[0]);
+    return 2;
+  }
+  const std::string mode = argc == 9 ? argv[8] : "append";
+  if (mode != "append" && mode != "compact" && mode != "gc") {
+    std::fprintf(stderr, "unknown mode '%s'\n", mode.c_str());
     return 2;
   }
   auto mesh = dp::Mesh::Open(argv[1]);
@@ -27,6 +39,28 @@ int main(int argc, char** argv) {
     return 3;
   }
   const long long first = std::atoll(argv[4]), num = std::atoll(argv[5]), rows = std::atoll(argv[6]);
+  if (mode != "append") {
+    for (long long i = 0; num == 0 || i < num; ++i) {
+      dp::Status st;
+      if (mode == "compact") {
+        dp::CompactionOptions o;
+        o.target_rows_per_segment = static_cast<uint64_t>(rows) * 8;
+        st = ds->Compact(o).status();
+      } else {
+        dp::RetentionOptions r;
+        r.keep_last = 3;
+        st = ds->ExpireVersions(r).status();
+        if (st.ok()) st = ds->CollectGarbage({.grace_period_us = 10'000'000}).status();
+      }
+      // A compaction that loses a race with a concurrent append/compaction
+      // may conflict; that is an expected outcome, not a failure.
+      if (!st.ok() && st.code() != dp::StatusCode::kConflict) {
+        std::fprintf(stderr, "%s %lld: %s\n", mode.c_str(), i, st.ToString().c_str());
+        return 5;
+      }
+    }
+    return 0;
+  }
   const int ack = ::open(argv[7], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (ack < 0) return 4;
   for (long long b = first; num == 0 || b < first + num; ++b) {

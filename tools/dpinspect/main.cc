@@ -39,6 +39,8 @@ constexpr OptionSpec kStatsOptions[] = {
     {"agg", "LIST", "count, count:COL, sum:COL, min:COL, max:COL, avg:COL, approx_distinct:COL,\n"
                     "                      distinct:COL (default: count)"},
     {"threads", "N", "worker threads (default 0 = all cores); results do not depend on it"},
+    {"skip-corrupt", "", "leave out segments that fail to open or verify (each is checked in full\n"
+                         "                      first), name them on stderr, answer from the rest, exit 1"},
     kRoot,
     kJson,
     {"csv", "", "print CSV instead of a table"},

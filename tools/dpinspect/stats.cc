@@ -116,6 +116,7 @@ Result<StatsRequest> BuildRequest(const ScanTarget& target, const ParsedArgs& ar
   }
   DP_ASSIGN_OR_RETURN(uint64_t threads, args.GetUInt("threads", 0, 0, 1024));
   r.scan.threads = int(threads);
+  r.scan.skip_corrupt_parts = args.Has("skip-corrupt");
   r.format = args.Has("json") ? "json" : args.Has("csv") ? "csv" : "table";
   if (args.Has("json") && args.Has("csv")) return Status::InvalidArgument("--json and --csv exclude each other");
   return r;
@@ -161,6 +162,9 @@ void WriteScanStats(JsonWriter& j, const ScanStats& s) {
   j.Key("bytes_total").UInt(s.bytes_total).Key("bytes_read").UInt(s.bytes_read);
   j.Key("rows_total").UInt(s.rows_total).Key("rows_scanned").UInt(s.rows_scanned);
   j.Key("rows_matched").UInt(s.rows_matched);
+  j.Key("skipped_parts").BeginArray();
+  for (const std::string& p : s.skipped_parts) j.String(p);
+  j.EndArray();
   j.EndObject();
 }
 
@@ -209,7 +213,10 @@ int RunStats(const Invocation& inv) {
     RenderTable(*result, &text);
   }
   inv.out->Append(text);
-  return Finish(inv.out, kExitOk);
+  // --skip-corrupt: the answer covers the intact parts only; say which were
+  // left out and exit 1 so that scripts notice the damage.
+  for (const std::string& p : result->stats.skipped_parts) Fail(kExitDataProblem, "skipped corrupt " + p);
+  return Finish(inv.out, result->stats.skipped_parts.empty() ? kExitOk : kExitDataProblem);
 }
 
 }  // namespace dp::tools::inspect

@@ -223,6 +223,7 @@ struct GcReport {
   uint64_t segments_deleted = 0;
   uint64_t bytes_deleted = 0;
   uint64_t temp_files_deleted = 0;
+  uint64_t manifests_deleted = 0;  // unopenable leftovers of a crashed expiry
   uint64_t segments_referenced = 0;
 };
 

@@ -200,6 +200,12 @@ struct ScanSpec {
   // ahead of the consumer. Also bounds exact-distinct and group tables of
   // RunAggregate: exceeding it is ResourceExhausted. 0 = 1 GiB.
   uint64_t memory_budget = 0;
+  // Degraded reading of a damaged dataset: a part that cannot be opened, or
+  // whose checksums do not all pass, is left out and reported in
+  // ScanStats::skipped_parts instead of failing the scan. Each opened part is
+  // verified in full first (one checksum pass over its file), so results
+  // never include half of a part. Default: any damage fails the scan.
+  bool skip_corrupt_parts = false;
 };
 
 // What a scan did: shows how much pruning saved ("touched 1/24 of pages").
@@ -216,6 +222,8 @@ struct ScanStats {
   uint64_t rows_total = 0;          // rows of the opened parts
   uint64_t rows_scanned = 0;        // rows whose values were evaluated
   uint64_t rows_matched = 0;        // rows that passed the predicate
+  // ScanSpec::skip_corrupt_parts: "<part name>: <what failed>" per part left out.
+  std::vector<std::string> skipped_parts;
   std::string ToString() const;     // "parts 1/1, row groups 1/10, pages 12/320 (...)"
 };
 
