@@ -138,11 +138,13 @@ MorselExec::MorselExec(const Plan& plan, const OpenPart& part, const Morsel& mor
   tables_.resize(plan.leaves.size());
 }
 
-// Row ranges of the morsel where every page of the filter columns may match.
-std::vector<std::pair<uint64_t, uint64_t>> MorselExec::CandidateRanges() {
-  std::vector<std::pair<uint64_t, uint64_t>> out;
+// Row ranges of the morsel where every page of the filter columns may match,
+// marked where they must match (a time range covering whole pages of a
+// time-sorted column: the column is then not even decoded).
+std::vector<MorselExec::Range> MorselExec::CandidateRanges() {
+  std::vector<Range> out;
   if (plan_.root.kind == Node::Kind::kTrue) {
-    out.emplace_back(morsel_.begin, morsel_.end);
+    out.push_back({morsel_.begin, morsel_.end, true});
     return out;
   }
   if (plan_.root.kind == Node::Kind::kFalse) return out;
@@ -189,8 +191,9 @@ std::vector<std::pair<uint64_t, uint64_t>> MorselExec::CandidateRanges() {
       zones[f] = at[f] < pz.size() ? &pz[at[f]].zone : nullptr;
     }
     if (!plan_.MayMatch(zones)) continue;
-    if (!out.empty() && out.back().second == a) out.back().second = e;
-    else out.emplace_back(a, e);
+    const bool all = plan_.MustMatch(zones);
+    if (!out.empty() && out.back().end == a && out.back().all == all) out.back().end = e;
+    else out.push_back({a, e, all});
   }
   return out;
 }
@@ -346,8 +349,10 @@ Status MorselExec::Eval(const Node& node, uint32_t n, uint8_t* out) {
 Status MorselExec::Run(const WindowFn& on_window) {
   const bool filtered = plan_.root.kind != Node::Kind::kTrue;
   alignas(64) uint8_t mask[kBlockSize];
-  for (auto [begin, end] : CandidateRanges()) {
-    for (uint64_t row = begin; row < end;) {
+  for (const Range& range : CandidateRanges()) {
+    const bool evaluate = filtered && !range.all;
+    const uint64_t end = range.end;
+    for (uint64_t row = range.begin; row < end;) {
       uint64_t stop = std::min(end, row + kBlockSize);
       for (int f : plan_.needed) {
         DP_RETURN_IF_ERROR(cursors_[f]->Seek(row));
@@ -355,7 +360,7 @@ Status MorselExec::Run(const WindowFn& on_window) {
       }
       const uint32_t n = uint32_t(stop - row);
       counters_->rows_scanned += n;
-      if (filtered) {
+      if (evaluate) {
         DP_RETURN_IF_ERROR(Eval(plan_.root, n, mask));
         uint32_t selected = 0;
         for (uint32_t i = 0; i < n; ++i) selected += mask[i];

@@ -57,7 +57,11 @@ class MorselExec {
  private:
   Status Eval(const Node& node, uint32_t n, uint8_t* out);
   Status EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* out);
-  std::vector<std::pair<uint64_t, uint64_t>> CandidateRanges();
+  struct Range {
+    uint64_t begin, end;
+    bool all;  // the page zones prove every row matches: no evaluation
+  };
+  std::vector<Range> CandidateRanges();
 
   const Plan& plan_;
   const OpenPart& part_;

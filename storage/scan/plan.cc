@@ -416,6 +416,38 @@ bool NodeMayMatch(const Plan& plan, const Node& n, const std::vector<const Zone*
   return true;
 }
 
+// Every row passes the leaf: min/max are bounds (spec/format.md
+// §"Statistics"), so "no value may fail" is decided on them alone.
+bool LeafMustMatch(const Leaf& leaf, const Zone* z) {
+  if (z == nullptr || !z->known || z->num_values == 0) return false;
+  if (leaf.op == Leaf::Op::kIsNull) return leaf.negate ? z->null_count == 0 : z->null_count == z->num_values;
+  if (z->null_count > 0 || !z->min || !z->max) return false;
+  // Truth is negate XOR test: all pass iff no value may give the other answer.
+  return !SomeMay(leaf, *z, /*want=*/leaf.negate);
+}
+
+bool NodeMustMatch(const Plan& plan, const Node& n, const std::vector<const Zone*>& zones) {
+  switch (n.kind) {
+    case Node::Kind::kTrue: return true;
+    case Node::Kind::kFalse: return false;
+    case Node::Kind::kLeaf: {
+      const Leaf& leaf = plan.leaves[n.leaf];
+      return LeafMustMatch(leaf, size_t(leaf.field) < zones.size() ? zones[leaf.field] : nullptr);
+    }
+    case Node::Kind::kAnd:
+      for (const Node& c : n.children) {
+        if (!NodeMustMatch(plan, c, zones)) return false;
+      }
+      return true;
+    case Node::Kind::kOr:
+      for (const Node& c : n.children) {
+        if (NodeMustMatch(plan, c, zones)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
 int Sign(long double d) { return d < 0 ? -1 : d > 0 ? 1 : 0; }
 
 }  // namespace
@@ -507,6 +539,7 @@ void AddNeeded(Plan* plan, int field) {
 }
 
 bool Plan::MayMatch(const std::vector<const Zone*>& zones) const { return NodeMayMatch(*this, root, zones); }
+bool Plan::MustMatch(const std::vector<const Zone*>& zones) const { return NodeMustMatch(*this, root, zones); }
 
 Result<Plan> MakePlan(const Schema& schema, const ScanSpec& spec, const std::vector<std::string>& projection) {
   Plan plan;

@@ -80,6 +80,10 @@ struct Plan {
   // Whether rows with this zone per field (indexed by target field; nullptr
   // = unknown) can match. False only when no row can.
   bool MayMatch(const std::vector<const Zone*>& zones) const;
+  // Whether every row with these zones matches (no nulls where the leaf
+  // needs values, every value inside the test). False when unsure: then the
+  // predicate is evaluated row by row.
+  bool MustMatch(const std::vector<const Zone*>& zones) const;
 };
 
 // Builds the plan; `extra` are fields other parts of the query read.
