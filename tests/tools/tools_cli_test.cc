@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dp/dataset.h"
 #include "dp/segment.h"
 
 namespace {
@@ -531,6 +532,207 @@ TEST_F(ToolsCliTest, Help) {
   RunResult verify = Inspect({"verify", "-h"});
   EXPECT_EQ(verify.exit_code, 0);
   EXPECT_NE(verify.out.find("usage: dpinspect verify FILE"), std::string::npos);
+}
+
+// ---- dpinspect over a mesh: catalog, versions, schema, diff, verify, stats --
+
+// A mesh with product "orders" (owner team-orders, freshness 1 h) holding the
+// events dataset "items": version 0 create, 1..3 appends of 100 rows each
+// (country cycles DE/FR/US, price = id), 4 adds a nullable column "note"
+// (semver 1.1.0), tag "release-1" on version 3.
+class MeshCliTest : public ToolsCliTest {
+ protected:
+  static void SetUpTestSuite() {
+    ToolsCliTest::SetUpTestSuite();
+    root_ = new std::string(Path("mesh"));
+    auto mesh = dp::Mesh::Open(*root_, true);
+    ASSERT_TRUE(mesh.ok()) << mesh.status().ToString();
+    auto product = mesh->CreateProduct({.name = "orders", .domain = "sales", .owner = "team-orders",
+                                        .description = "orders of the shop", .freshness_sla_seconds = 3600});
+    ASSERT_TRUE(product.ok()) << product.status().ToString();
+    auto schema = dp::Schema::Make({{"id", dp::DataType::Int64(), false, "item id"},
+                                    {"ts", dp::DataType::Timestamp(dp::TimeUnit::kMicro), false, "event time"},
+                                    {"country", dp::DataType::String(), false, "ISO 3166 alpha-2"},
+                                    {"price", dp::DataType::Int64(), false, "cents"}});
+    ASSERT_TRUE(schema.ok());
+    auto ds = product->CreateDataset({.name = "items", .kind = dp::DatasetKind::kEvents, .event_time_column = "ts"},
+                                     *schema);
+    ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+    static const std::string_view kCountries[] = {"DE", "FR", "US"};
+    for (int64_t b = 0; b < 3; ++b) {
+      std::vector<int64_t> ids, ts;
+      std::vector<std::string_view> countries;
+      for (int64_t i = b * 100; i < (b + 1) * 100; ++i) {
+        ids.push_back(i);
+        ts.push_back(1'717'200'000'000'000 + i * 3'600'000'000);  // 2024-06-01 + i hours
+        countries.push_back(kCountries[i % 3]);
+      }
+      auto txn = ds->Begin(dp::Operation::kAppend);
+      ASSERT_TRUE(txn.ok());
+      ASSERT_TRUE((*txn)->Append({dp::ColumnData::Of<int64_t>(ids), dp::ColumnData::Of<int64_t>(ts),
+                                  dp::ColumnData::Strings(countries), dp::ColumnData::Of<int64_t>(ids)})
+                      .ok());
+      ASSERT_TRUE((*txn)->Commit("load " + std::to_string(b), "loader@test").ok());
+    }
+    ASSERT_TRUE(ds->CreateTag("release-1", 3, "first release").ok());
+    std::vector<dp::Field> fields = schema->fields();
+    fields.push_back({"note", dp::DataType::String(), true, "free text"});
+    auto v = ds->EvolveSchema(fields, {.message = "add note", .committer = "me"});
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+  }
+  static void TearDownTestSuite() {
+    delete root_;
+    ToolsCliTest::TearDownTestSuite();
+  }
+  static std::string Root() { return *root_; }
+  static std::string* root_;
+};
+
+std::string* MeshCliTest::root_ = nullptr;
+
+TEST_F(MeshCliTest, Catalog) {
+  RunResult r = Inspect({Root()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_GE(lines.size(), 5u) << r.out;
+  const std::vector<std::string> want = {"orders", "team-orders", "items", "events", "4", "1.1.0", "300"};
+  std::stringstream row(lines[4]);
+  for (const std::string& w : want) {
+    std::string cell;
+    row >> cell;
+    EXPECT_EQ(cell, w) << lines[4];
+  }
+  EXPECT_NE(lines[4].find("ok (due in"), std::string::npos) << lines[4];
+  RunResult j = Inspect({Root(), "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_TRUE(JsonChecker::Valid(j.out)) << j.out;
+  for (const char* key : {"\"product\": \"orders\"", "\"domain\": \"sales\"", "\"owner\": \"team-orders\"",
+                          "\"freshness_sla_seconds\": 3600", "\"version\": 4", "\"semver\": \"1.1.0\"",
+                          "\"rows\": 300", "\"segments\": 3", "\"stale\": false"}) {
+    EXPECT_NE(j.out.find(key), std::string::npos) << key << "\n" << j.out;
+  }
+  // A product directory lists its datasets the same way.
+  RunResult p = Inspect({Root() + "/orders"});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_NE(p.out.find("items"), std::string::npos) << p.out;
+}
+
+TEST_F(MeshCliTest, Versions) {
+  RunResult v = Inspect({"versions", "dp://orders/items", "--root", Root()});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  const std::vector<std::string> lines = Lines(v.out);
+  ASSERT_EQ(lines.size(), 7u) << v.out;  // header, rule, versions 0..4
+  const char* ops[] = {"create", "append", "append", "append", "schema_change"};
+  const char* semvers[] = {"1.0.0", "1.0.0", "1.0.0", "1.0.0", "1.1.0"};
+  const char* rows[] = {"0", "100", "200", "300", "300"};
+  for (int i = 0; i < 5; ++i) {
+    std::stringstream row(lines[2 + i]);
+    std::string version, when, op, semver, n;
+    row >> version >> when >> op >> semver >> n;
+    EXPECT_EQ(version, std::to_string(i));
+    EXPECT_EQ(op, ops[i]);
+    EXPECT_EQ(semver, semvers[i]);
+    EXPECT_EQ(n, rows[i]);
+  }
+  EXPECT_NE(lines[5].find("release-1"), std::string::npos) << lines[5];
+  EXPECT_NE(lines[6].find("add note"), std::string::npos) << lines[6];
+  // By path, and as JSON.
+  RunResult j = Inspect({"versions", Root() + "/orders/items", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_TRUE(JsonChecker::Valid(j.out)) << j.out;
+  EXPECT_NE(j.out.find("\"committer\": \"loader@test\""), std::string::npos) << j.out;
+}
+
+TEST_F(MeshCliTest, SchemaAtATagAndItsHistory) {
+  RunResult s = Inspect({"schema", Root() + "/orders/items@release-1"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("dp://orders/items@3  schema 1.0.0"), std::string::npos) << s.out;
+  EXPECT_EQ(s.out.find("note"), std::string::npos) << s.out;
+  RunResult latest = Inspect({"schema", "dp://orders/items", "--root", Root()});
+  ASSERT_EQ(latest.exit_code, 0) << latest.err;
+  EXPECT_NE(latest.out.find("dp://orders/items@4  schema 1.1.0"), std::string::npos) << latest.out;
+  EXPECT_NE(latest.out.find(" 5  note     string              yes       free text"), std::string::npos) << latest.out;
+  EXPECT_NE(latest.out.find("1.1.0               4"), std::string::npos) << latest.out;
+}
+
+TEST_F(MeshCliTest, Diff) {
+  RunResult d = Inspect({"diff", "dp://orders/items@1", "dp://orders/items@4", "--root", Root()});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  for (const char* want : {"schema   1.0.0 -> 1.1.0", "+ added field 5 'note' string", "rows     100 -> 300 (+200)",
+                           "segments 1 -> 3: +2 (200 rows), -0 (0 rows)"}) {
+    EXPECT_NE(d.out.find(want), std::string::npos) << want << "\n" << d.out;
+  }
+}
+
+TEST_F(MeshCliTest, StatsByAddressAgreeWithTheData) {
+  RunResult st = Inspect({"stats", "dp://orders/items", "--root", Root(), "--group-by", "country", "--agg",
+                          "count,sum:price", "--csv"});
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  // ids 0..299, country i % 3, price = id.
+  EXPECT_EQ(st.out, "country,count,sum(price)\nDE,100,14850\nFR,100,14950\nUS,100,15050\n");
+  // Time travel: as of tag release-1 is the same rows; @1 has 100.
+  RunResult v1 = Inspect({"stats", "dp://orders/items@1", "--root", Root(), "--agg", "count", "--csv"});
+  ASSERT_EQ(v1.exit_code, 0) << v1.err;
+  EXPECT_EQ(v1.out, "count\n100\n");
+  // Event-time window: hours 24..47 of 2024-06-01.. = ids 24..47.
+  RunResult w = Inspect({"stats", "dp://orders/items", "--root", Root(), "--from", "2024-06-02T00:00:00Z", "--to",
+                         "2024-06-03", "--agg", "count,min:id,max:id", "--csv"});
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_EQ(w.out, "count,min(id),max(id)\n24,24,47\n");
+}
+
+TEST_F(MeshCliTest, BadAddressesAreClearErrors) {
+  RunResult missing = Inspect({"versions", "dp://orders/nope", "--root", Root()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("dataset 'orders/nope' does not exist"), std::string::npos) << missing.err;
+  RunResult escape = Inspect({"versions", "dp://../etc", "--root", Root()});
+  EXPECT_EQ(escape.exit_code, 2);
+  EXPECT_NE(escape.err.find("product name '..' is invalid"), std::string::npos) << escape.err;
+  RunResult no_root = Run("/usr/bin/env", {"-u", "DP_MESH_ROOT", kDpinspect, "versions", "dp://orders/items"});
+  EXPECT_EQ(no_root.exit_code, 2);
+  EXPECT_NE(no_root.err.find("--root"), std::string::npos) << no_root.err;
+  RunResult bad_version = Inspect({"schema", "dp://orders/items@99", "--root", Root()});
+  EXPECT_EQ(bad_version.exit_code, 1);
+  EXPECT_NE(bad_version.err.find("99"), std::string::npos) << bad_version.err;
+}
+
+// verify over a dataset version names the damaged segment; stats fails on
+// it, or answers from the rest with --skip-corrupt (exit 1, named on stderr).
+TEST_F(MeshCliTest, VerifyAndSkipCorruptOnADamagedCopy) {
+  const std::string copy = Path("mesh-damaged");
+  fs::copy(Root(), copy, fs::copy_options::recursive);
+  RunResult ok = Inspect({"verify", "dp://orders/items", "--root", copy});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("dp://orders/items@4: OK (3 segments"), std::string::npos) << ok.out;
+  // Damage the segment holding ids 100..199 (added by version 2).
+  auto ds = dp::Mesh::Open(copy)->OpenDataset("orders", "items");
+  ASSERT_TRUE(ds.ok());
+  auto v2 = ds->At(2);
+  ASSERT_TRUE(v2.ok());
+  std::string victim;
+  for (size_t i = 0; i < (*v2)->num_segments(); ++i) {
+    if ((*v2)->segment(i).added_in == 2) victim = (*v2)->segment_path(i);
+  }
+  ASSERT_FALSE(victim.empty());
+  fs::permissions(victim, fs::perms::owner_write, fs::perm_options::add);
+  std::string bytes = ReadFile(victim);
+  bytes[bytes.size() / 3] ^= 0x20;
+  std::ofstream(victim, std::ios::binary | std::ios::trunc) << bytes;
+
+  RunResult bad = Inspect({"verify", "dp://orders/items", "--root", copy});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE((bad.out + bad.err).find(fs::path(victim).filename().string()), std::string::npos) << bad.out << bad.err;
+  // Reading every column meets the damage wherever it is.
+  RunResult strict = Inspect({"stats", "dp://orders/items", "--root", copy, "--agg",
+                              "count,sum:price,sum:id,count:country,max:ts", "--csv"});
+  EXPECT_EQ(strict.exit_code, 1) << strict.out;
+  EXPECT_NE(strict.err.find(fs::path(victim).filename().string()), std::string::npos) << strict.err;
+  RunResult tolerant = Inspect(
+      {"stats", "dp://orders/items", "--root", copy, "--agg", "count,sum:price", "--csv", "--skip-corrupt"});
+  EXPECT_EQ(tolerant.exit_code, 1);
+  EXPECT_EQ(tolerant.out, "count,sum(price)\n200,29900\n");  // ids 0..99 and 200..299
+  EXPECT_NE(tolerant.err.find("skipped corrupt"), std::string::npos) << tolerant.err;
+  EXPECT_NE(tolerant.err.find(fs::path(victim).filename().string()), std::string::npos) << tolerant.err;
 }
 
 }  // namespace

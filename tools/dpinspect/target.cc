@@ -46,7 +46,9 @@ Result<Target> ResolveTarget(std::string_view text, std::string_view root) {
       mesh_root = env;
     }
     DP_ASSIGN_OR_RETURN(Mesh mesh, Mesh::Open(mesh_root));
-    return DatasetTarget(std::move(t), mesh, t.text);
+    // Not t.text: `t` may be moved into the parameter before it is read.
+    const std::string address(text);
+    return DatasetTarget(std::move(t), mesh, address);
   }
   // A path, maybe with an @selector after its last component.
   std::string path(text), selector;
