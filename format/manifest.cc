@@ -2,39 +2,19 @@
 // Byte layout and rules: spec/layout.md §"Metadata files", §"Version manifests".
 #include "format/manifest.h"
 
-#include <bit>
 #include <cstring>
 
+#include "format/bytes.h"
 #include "format/checksum.h"
 
 namespace dp::format {
 namespace {
 
 template <typename T>
-void Put(uint8_t* p, T v) {
-  static_assert(std::endian::native == std::endian::little, "dpstore assumes a little-endian host");
-  std::memcpy(p, &v, sizeof(T));
-}
-template <typename T>
-T Get(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-flatbuffers::Verifier::Options VerifierOptions() {
-  flatbuffers::Verifier::Options o;
-  o.max_depth = 16;
-  o.max_tables = 10'000'000;
-  o.check_alignment = true;
-  return o;
-}
-
-template <typename T>
 Result<const T*> VerifiedRoot(std::span<const uint8_t> file, MetaKind kind, const std::string& where,
                               const char* what) {
   DP_ASSIGN_OR_RETURN(std::span<const uint8_t> body, UnframeMeta(file, kind, where));
-  flatbuffers::Verifier v(body.data(), body.size(), VerifierOptions());
+  flatbuffers::Verifier v(body.data(), body.size(), MetadataVerifierOptions());
   if (!v.VerifyBuffer<T>(nullptr)) {
     return Status::Corruption(where + ": " + what + " fails FlatBuffers verification");
   }
@@ -83,14 +63,14 @@ std::vector<uint8_t> FrameMeta(MetaKind kind, std::span<const uint8_t> body) {
   std::vector<uint8_t> out(kMetaHeaderSize + body.size() + kMetaTrailerSize);
   uint8_t* p = out.data();
   std::memcpy(p, kMetaMagic.data(), 8);
-  Put<uint16_t>(p + 8, kMetaMajor);
-  Put<uint16_t>(p + 10, kMetaMinor);
-  Put<uint16_t>(p + 12, static_cast<uint16_t>(kind));
-  Put<uint16_t>(p + 14, 0);
-  Put<uint64_t>(p + 16, body.size());
+  PutLE<uint16_t>(p + 8, kMetaMajor);
+  PutLE<uint16_t>(p + 10, kMetaMinor);
+  PutLE<uint16_t>(p + 12, static_cast<uint16_t>(kind));
+  PutLE<uint16_t>(p + 14, 0);
+  PutLE<uint64_t>(p + 16, body.size());
   if (!body.empty()) std::memcpy(p + kMetaHeaderSize, body.data(), body.size());
   const size_t t = kMetaHeaderSize + body.size();
-  Put<uint64_t>(p + t, Checksum(p, t));
+  PutLE<uint64_t>(p + t, Checksum(p, t));
   std::memcpy(p + t + 8, kMetaMagic.data(), 8);
   return out;
 }
@@ -106,25 +86,25 @@ Result<std::span<const uint8_t>> UnframeMeta(std::span<const uint8_t> file, Meta
   if (std::memcmp(p, kMetaMagic.data(), 8) != 0 || std::memcmp(p + n - 8, kMetaMagic.data(), 8) != 0) {
     return Status::Corruption(where + ": bad magic (not a dpstore metadata file, or truncated)");
   }
-  const uint16_t major = Get<uint16_t>(p + 8), minor = Get<uint16_t>(p + 10);
+  const uint16_t major = GetLE<uint16_t>(p + 8), minor = GetLE<uint16_t>(p + 10);
   if (major > kMetaMajor) {
     return Status::NotSupported(where + ": metadata format " + std::to_string(major) + "." + std::to_string(minor) +
                                 " is newer than this build of dpstore understands (reads 1.x); upgrade dpstore");
   }
   if (major == 0) return Status::Corruption(where + ": invalid metadata format version 0." + std::to_string(minor));
-  const uint16_t k = Get<uint16_t>(p + 12);
+  const uint16_t k = GetLE<uint16_t>(p + 12);
   if (k != static_cast<uint16_t>(kind)) {
     return Status::Corruption(where + ": metadata file kind " + std::to_string(k) + ", expected " +
                               std::to_string(static_cast<uint16_t>(kind)));
   }
-  if (Get<uint16_t>(p + 14) != 0) return Status::Corruption(where + ": reserved header bytes are not zero");
-  const uint64_t len = Get<uint64_t>(p + 16);
+  if (GetLE<uint16_t>(p + 14) != 0) return Status::Corruption(where + ": reserved header bytes are not zero");
+  const uint64_t len = GetLE<uint64_t>(p + 16);
   if (len == 0 || len > kMaxMetaBody || len != n - kMetaHeaderSize - kMetaTrailerSize) {
     return Status::Corruption(where + ": body length " + std::to_string(len) + " does not match the file size " +
                               std::to_string(n) + " (or exceeds " + std::to_string(kMaxMetaBody) + ")");
   }
   const size_t t = kMetaHeaderSize + len;
-  if (Checksum(p, t) != Get<uint64_t>(p + t)) {
+  if (Checksum(p, t) != GetLE<uint64_t>(p + t)) {
     return Status::Corruption(where + ": checksum mismatch (file damaged)");
   }
   return file.subspan(kMetaHeaderSize, len);

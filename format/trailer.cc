@@ -1,23 +1,12 @@
 // Header and trailer codec; byte layout in spec/format.md §"Header", §"Trailer".
 #include "format/trailer.h"
 
-#include <bit>
 #include <cstring>
+
+#include "format/bytes.h"
 
 namespace dp::format {
 namespace {
-
-template <typename T>
-void Put(uint8_t* p, T v) {
-  static_assert(std::endian::native == std::endian::little, "dpstore assumes a little-endian host");
-  std::memcpy(p, &v, sizeof(T));
-}
-template <typename T>
-T Get(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
 
 Status CheckVersion(Version v, const std::string& where, const char* part) {
   if (v.major > kFormatMajor) {
@@ -43,18 +32,18 @@ Status CheckVersion(Version v, const std::string& where, const char* part) {
 
 void EncodeHeader(const Header& h, uint8_t out[kHeaderSize]) {
   std::memcpy(out, kSegmentMagic.data(), 8);
-  Put<uint16_t>(out + 8, h.version.major);
-  Put<uint16_t>(out + 10, h.version.minor);
-  Put<uint32_t>(out + 12, 0);
+  PutLE<uint16_t>(out + 8, h.version.major);
+  PutLE<uint16_t>(out + 10, h.version.minor);
+  PutLE<uint32_t>(out + 12, 0);
 }
 
 void EncodeTrailer(const Trailer& t, uint8_t out[kTrailerSize]) {
-  Put<uint64_t>(out, t.footer_length);
-  Put<uint16_t>(out + 8, t.version.major);
-  Put<uint16_t>(out + 10, t.version.minor);
-  Put<uint32_t>(out + 12, 0);
-  Put<uint64_t>(out + 16, t.required_features);
-  Put<uint64_t>(out + 24, t.checksum);
+  PutLE<uint64_t>(out, t.footer_length);
+  PutLE<uint16_t>(out + 8, t.version.major);
+  PutLE<uint16_t>(out + 10, t.version.minor);
+  PutLE<uint32_t>(out + 12, 0);
+  PutLE<uint64_t>(out + 16, t.required_features);
+  PutLE<uint64_t>(out + 24, t.checksum);
   std::memcpy(out + 32, kSegmentMagic.data(), 8);
 }
 
@@ -67,9 +56,9 @@ Result<Header> DecodeHeader(std::span<const uint8_t> bytes, const std::string& w
     return Status::Corruption(where + ": not a dpstore segment (bad magic at offset 0)");
   }
   Header h;
-  h.version = {Get<uint16_t>(bytes.data() + 8), Get<uint16_t>(bytes.data() + 10)};
+  h.version = {GetLE<uint16_t>(bytes.data() + 8), GetLE<uint16_t>(bytes.data() + 10)};
   DP_RETURN_IF_ERROR(CheckVersion(h.version, where, "header"));
-  if (Get<uint32_t>(bytes.data() + 12) != 0) {
+  if (GetLE<uint32_t>(bytes.data() + 12) != 0) {
     return Status::Corruption(where + ": header reserved bytes 12..15 are not zero");
   }
   return h;
@@ -84,14 +73,14 @@ Result<Trailer> DecodeTrailer(std::span<const uint8_t> bytes, const std::string&
     return Status::Corruption(where + ": bad magic at end of file (truncated or not a sealed segment)");
   }
   Trailer t;
-  t.footer_length = Get<uint64_t>(p);
-  t.version = {Get<uint16_t>(p + 8), Get<uint16_t>(p + 10)};
+  t.footer_length = GetLE<uint64_t>(p);
+  t.version = {GetLE<uint16_t>(p + 8), GetLE<uint16_t>(p + 10)};
   DP_RETURN_IF_ERROR(CheckVersion(t.version, where, "trailer"));
-  if (Get<uint32_t>(p + 12) != 0) {
+  if (GetLE<uint32_t>(p + 12) != 0) {
     return Status::Corruption(where + ": trailer reserved bytes are not zero");
   }
-  t.required_features = Get<uint64_t>(p + 16);
-  t.checksum = Get<uint64_t>(p + 24);
+  t.required_features = GetLE<uint64_t>(p + 16);
+  t.checksum = GetLE<uint64_t>(p + 24);
   return t;
 }
 

@@ -430,59 +430,26 @@ class DeltaPlanesDecoder final : public BlockDecoder {
 
 // Entry: B (fixed width) or std::string_view.
 template <typename Entry>
-class DictionaryPlanesDecoder final : public BlockDecoder {
+class DictionaryPlanesDecoder final : public DictionaryDecoderBase<DictionaryPlanesDecoder<Entry>, Entry> {
+  using Base = DictionaryDecoderBase<DictionaryPlanesDecoder<Entry>, Entry>;
+
  public:
   DictionaryPlanesDecoder(std::vector<Entry> entries, std::unique_ptr<Planes> planes, PhysicalType t, uint32_t count)
-      : BlockDecoder(count), entries_(std::move(entries)), planes_(std::move(planes)), type_(t) {}
+      : Base(std::move(entries), count), planes_(std::move(planes)), type_(t) {}
 
-  Result<const void*> Next(void* scratch, std::string_view* strings, uint32_t* n) override {
-    *n = NextCount();
-    if (*n == 0) return static_cast<const void*>(scratch);
-    DP_RETURN_IF_ERROR(ReadCodes(*n));
-    Entry* out;
-    if constexpr (std::is_same_v<Entry, std::string_view>) {
-      out = strings;
-    } else {
-      out = static_cast<Entry*>(scratch);
-    }
-    const Entry* entries = entries_.data();
-    for (uint32_t i = 0; i < *n; ++i) out[i] = entries[codes_[i]];
-    position_ += *n;
-    return static_cast<const void*>(out);
-  }
-
-  DictionaryView dictionary() const override {
-    DictionaryView d;
-    d.size = uint32_t(entries_.size());
-    if constexpr (std::is_same_v<Entry, std::string_view>) {
-      d.strings = entries_.data();
-    } else {
-      d.values = entries_.data();
-    }
-    return d;
-  }
-
-  Result<const uint32_t*> NextCodes(uint32_t* n) override {
-    *n = NextCount();
-    if (*n == 0) return static_cast<const uint32_t*>(nullptr);
-    DP_RETURN_IF_ERROR(ReadCodes(*n));
-    position_ += *n;
-    return static_cast<const uint32_t*>(codes_);
+  Result<const uint32_t*> CodesAt(uint32_t position, uint32_t n) {
+    planes_->Gather(position, n, codes_);
+    const uint32_t size = uint32_t(this->entries_.size());
+    uint32_t max = 0;
+    for (uint32_t i = 0; i < n; ++i) max = std::max(max, codes_[i]);
+    if (max < size) return static_cast<const uint32_t*>(codes_);
+    const uint32_t* bad = std::find_if(codes_, codes_ + n, [&](uint32_t c) { return c >= size; });
+    return PageCorruption(Encoding::kDictionaryPlanes, type_, this->count_,
+                          "code " + std::to_string(*bad) + " of value " + std::to_string(position + (bad - codes_)) +
+                              " is not below the dictionary size " + std::to_string(size));
   }
 
  private:
-  Status ReadCodes(uint32_t n) {
-    planes_->Gather(position_, n, codes_);
-    uint32_t max = 0;
-    for (uint32_t i = 0; i < n; ++i) max = std::max(max, codes_[i]);
-    if (max < entries_.size()) return Status::OK();
-    const uint32_t* bad = std::find_if(codes_, codes_ + n, [&](uint32_t c) { return c >= entries_.size(); });
-    return PageCorruption(Encoding::kDictionaryPlanes, type_, count_,
-                          "code " + std::to_string(*bad) + " of value " + std::to_string(position_ + (bad - codes_)) +
-                              " is not below the dictionary size " + std::to_string(entries_.size()));
-  }
-
-  std::vector<Entry> entries_;
   std::unique_ptr<Planes> planes_;
   PhysicalType type_;
   alignas(64) uint32_t codes_[kBlockSize];

@@ -163,48 +163,16 @@ class CodeReader {
 
 // Entry: B (fixed width) or std::string_view.
 template <typename Entry>
-class DictionaryDecoder final : public BlockDecoder {
+class DictionaryDecoder final : public DictionaryDecoderBase<DictionaryDecoder<Entry>, Entry> {
+  using Base = DictionaryDecoderBase<DictionaryDecoder<Entry>, Entry>;
+
  public:
   DictionaryDecoder(std::vector<Entry> entries, PackedBlocks<uint32_t> codes, PhysicalType t, uint32_t count)
-      : BlockDecoder(count), entries_(std::move(entries)), codes_(codes, uint32_t(entries_.size()), t, count) {}
+      : Base(std::move(entries), count), codes_(codes, uint32_t(this->entries_.size()), t, count) {}
 
-  Result<const void*> Next(void* scratch, std::string_view* strings, uint32_t* n) override {
-    *n = NextCount();
-    if (*n == 0) return static_cast<const void*>(scratch);  // no block left to read
-    DP_ASSIGN_OR_RETURN(const uint32_t* codes, codes_.Read(position_, *n));
-    Entry* out;
-    if constexpr (std::is_same_v<Entry, std::string_view>) {
-      out = strings;
-    } else {
-      out = static_cast<Entry*>(scratch);
-    }
-    const Entry* entries = entries_.data();
-    for (uint32_t i = 0; i < *n; ++i) out[i] = entries[codes[i]];
-    position_ += *n;
-    return static_cast<const void*>(out);
-  }
-
-  DictionaryView dictionary() const override {
-    DictionaryView d;
-    d.size = uint32_t(entries_.size());
-    if constexpr (std::is_same_v<Entry, std::string_view>) {
-      d.strings = entries_.data();
-    } else {
-      d.values = entries_.data();
-    }
-    return d;
-  }
-
-  Result<const uint32_t*> NextCodes(uint32_t* n) override {
-    *n = NextCount();
-    if (*n == 0) return static_cast<const uint32_t*>(nullptr);
-    DP_ASSIGN_OR_RETURN(const uint32_t* codes, codes_.Read(position_, *n));
-    position_ += *n;
-    return codes;
-  }
+  Result<const uint32_t*> CodesAt(uint32_t position, uint32_t n) { return codes_.Read(position, n); }
 
  private:
-  std::vector<Entry> entries_;
   CodeReader codes_;
 };
 

@@ -230,6 +230,56 @@ class BlockDecoder : public PageDecoder {
   Status CheckSkip(uint32_t n) const;
 };
 
+// The decoder of a dictionary page, whatever stores its codes: values come
+// out by looking codes up in the entries; codes and entries are exposed for
+// kernels that work on codes. Derived provides
+//   Result<const uint32_t*> CodesAt(uint32_t position, uint32_t n)
+// returning n codes, each checked to be below entries_.size().
+// Entry: a fixed-width value type, or std::string_view.
+template <typename Derived, typename Entry>
+class DictionaryDecoderBase : public BlockDecoder {
+ public:
+  Result<const void*> Next(void* scratch, std::string_view* strings, uint32_t* n) override {
+    *n = NextCount();
+    if (*n == 0) return static_cast<const void*>(scratch);  // no block left to read
+    DP_ASSIGN_OR_RETURN(const uint32_t* codes, static_cast<Derived*>(this)->CodesAt(position_, *n));
+    Entry* out;
+    if constexpr (std::is_same_v<Entry, std::string_view>) {
+      out = strings;
+    } else {
+      out = static_cast<Entry*>(scratch);
+    }
+    const Entry* entries = entries_.data();
+    for (uint32_t i = 0; i < *n; ++i) out[i] = entries[codes[i]];
+    position_ += *n;
+    return static_cast<const void*>(out);
+  }
+
+  DictionaryView dictionary() const override {
+    DictionaryView d;
+    d.size = uint32_t(entries_.size());
+    if constexpr (std::is_same_v<Entry, std::string_view>) {
+      d.strings = entries_.data();
+    } else {
+      d.values = entries_.data();
+    }
+    return d;
+  }
+
+  Result<const uint32_t*> NextCodes(uint32_t* n) override {
+    *n = NextCount();
+    if (*n == 0) return static_cast<const uint32_t*>(nullptr);
+    DP_ASSIGN_OR_RETURN(const uint32_t* codes, static_cast<Derived*>(this)->CodesAt(position_, *n));
+    position_ += *n;
+    return codes;
+  }
+
+ protected:
+  DictionaryDecoderBase(std::vector<Entry> entries, uint32_t count)
+      : BlockDecoder(count), entries_(std::move(entries)) {}
+  std::vector<Entry> entries_;
+};
+
 // Bit-packed blocks of W inside a payload, copied to an aligned buffer when
 // the payload is not aligned for W.
 template <typename W>

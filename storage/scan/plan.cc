@@ -394,22 +394,25 @@ bool LeafMayMatch(const Leaf& leaf, const Zone* z) {
   return SomeMay(leaf, *z, !leaf.negate);
 }
 
-bool NodeMayMatch(const Plan& plan, const Node& n, const std::vector<const Zone*>& zones) {
+// A predicate node's answer from its leaves' answers: AND of all children,
+// OR of any (MayMatch and MustMatch both combine leaves this way).
+template <typename LeafFn>
+bool NodeHolds(const Plan& plan, const Node& n, const std::vector<const Zone*>& zones, LeafFn leaf_fn) {
   switch (n.kind) {
     case Node::Kind::kTrue: return true;
     case Node::Kind::kFalse: return false;
     case Node::Kind::kLeaf: {
       const Leaf& leaf = plan.leaves[n.leaf];
-      return LeafMayMatch(leaf, size_t(leaf.field) < zones.size() ? zones[leaf.field] : nullptr);
+      return leaf_fn(leaf, size_t(leaf.field) < zones.size() ? zones[leaf.field] : nullptr);
     }
     case Node::Kind::kAnd:
       for (const Node& c : n.children) {
-        if (!NodeMayMatch(plan, c, zones)) return false;
+        if (!NodeHolds(plan, c, zones, leaf_fn)) return false;
       }
       return true;
     case Node::Kind::kOr:
       for (const Node& c : n.children) {
-        if (NodeMayMatch(plan, c, zones)) return true;
+        if (NodeHolds(plan, c, zones, leaf_fn)) return true;
       }
       return false;
   }
@@ -424,28 +427,6 @@ bool LeafMustMatch(const Leaf& leaf, const Zone* z) {
   if (z->null_count > 0 || !z->min || !z->max) return false;
   // Truth is negate XOR test: all pass iff no value may give the other answer.
   return !SomeMay(leaf, *z, /*want=*/leaf.negate);
-}
-
-bool NodeMustMatch(const Plan& plan, const Node& n, const std::vector<const Zone*>& zones) {
-  switch (n.kind) {
-    case Node::Kind::kTrue: return true;
-    case Node::Kind::kFalse: return false;
-    case Node::Kind::kLeaf: {
-      const Leaf& leaf = plan.leaves[n.leaf];
-      return LeafMustMatch(leaf, size_t(leaf.field) < zones.size() ? zones[leaf.field] : nullptr);
-    }
-    case Node::Kind::kAnd:
-      for (const Node& c : n.children) {
-        if (!NodeMustMatch(plan, c, zones)) return false;
-      }
-      return true;
-    case Node::Kind::kOr:
-      for (const Node& c : n.children) {
-        if (NodeMustMatch(plan, c, zones)) return true;
-      }
-      return false;
-  }
-  return false;
 }
 
 int Sign(long double d) { return d < 0 ? -1 : d > 0 ? 1 : 0; }
@@ -538,8 +519,10 @@ void AddNeeded(Plan* plan, int field) {
   if (std::find(plan->needed.begin(), plan->needed.end(), field) == plan->needed.end()) plan->needed.push_back(field);
 }
 
-bool Plan::MayMatch(const std::vector<const Zone*>& zones) const { return NodeMayMatch(*this, root, zones); }
-bool Plan::MustMatch(const std::vector<const Zone*>& zones) const { return NodeMustMatch(*this, root, zones); }
+bool Plan::MayMatch(const std::vector<const Zone*>& zones) const { return NodeHolds(*this, root, zones, LeafMayMatch); }
+bool Plan::MustMatch(const std::vector<const Zone*>& zones) const {
+  return NodeHolds(*this, root, zones, LeafMustMatch);
+}
 
 Result<Plan> MakePlan(const Schema& schema, const ScanSpec& spec, const std::vector<std::string>& projection) {
   Plan plan;
