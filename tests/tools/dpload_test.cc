@@ -1,12 +1,17 @@
 // dpload: CSV and JSON Lines readers (values of every type, quoting, escapes,
 // records split across reads, every error class with its exact
 // file:line:column), the schema text format, the load driver (commit or
-// abort) and a round trip dpgen CSV -> segment == dpgen segment.
+// abort), a round trip dpgen CSV -> segment == dpgen segment, locating a load
+// row's input line, and dataset loads through the CLI (create from the
+// orders contract, append, JSONL, contract violations and malformed input
+// committing nothing, snapshots replaced twice, refused names and options).
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <random>
 #include <string>
@@ -14,6 +19,9 @@
 
 #include <gtest/gtest.h>
 
+#include "dp/address.h"
+#include "dp/contract.h"
+#include "dp/dataset.h"
 #include "dp/segment.h"
 #include "tests/storage/test_util.h"
 #include "tools/dpgen/orders.h"
@@ -786,6 +794,488 @@ TEST(DploadCli, ExitCodes) {
   EXPECT_EQ(RunCommand(base + dir.File("6.dpc") + " --delimiter ab " + dir.File("ok.csv")), 2);
   EXPECT_EQ(RunCommand(dpload + " --segment " + dir.File("6.dpc") + " " + dir.File("ok.csv")), 2);  // no schema
   EXPECT_FALSE(std::filesystem::exists(dir.File("6.dpc")));
+}
+
+
+// ---------------------------------------------------------------- locating a load row
+
+TEST(DploadLocate, RowsMapToTheLinesTheirRecordsStartOn) {
+  TempDir dir;
+  const Schema schema = TwoCols();
+  // Header, a blank line, a record over three lines, CRLF.
+  WriteText(dir.File("1.csv"), "a,s\n1,x\n\n2,\"multi\nline\nvalue\"\r\n3,y\n");
+  WriteText(dir.File("2.jsonl"), "\n{\"a\": 4}\n\n\n{\"a\": 5, \"s\": \"z\"}\n");
+  const std::vector<std::string> csv = {dir.File("1.csv"), dir.File("1.csv")};
+  std::vector<uint64_t> first;
+  CollectSink sink(schema);
+  ASSERT_TRUE(LoadInputs(csv, schema, ReaderOptions{}, &sink, nullptr, &first).ok());
+  EXPECT_EQ(first, (std::vector<uint64_t>{0, 3}));
+  const uint64_t want_line[] = {2, 4, 7, 2, 4, 7};
+  for (uint64_t row = 0; row < 6; ++row) {
+    Result<RowOrigin> o = LocateRow(csv, first, row, schema, ReaderOptions{});
+    ASSERT_TRUE(o.ok()) << o.status().ToString();
+    EXPECT_EQ(o->input, row / 3);
+    EXPECT_EQ(o->row_in_input, row % 3);
+    EXPECT_EQ(o->line, want_line[row]) << row;
+    EXPECT_EQ(o->name, dir.File("1.csv"));
+  }
+  EXPECT_TRUE(LocateRow(csv, first, 6, schema, ReaderOptions{}).ok());  // past the end: the last input, no line
+  EXPECT_EQ(LocateRow(csv, first, 6, schema, ReaderOptions{})->line, 0u);
+  EXPECT_TRUE(LocateRow(csv, {}, 0, schema, ReaderOptions{}).status().IsNotFound());
+
+  const std::vector<std::string> jsonl = {dir.File("2.jsonl")};
+  const std::vector<uint64_t> zero = {0};
+  EXPECT_EQ(LocateRow(jsonl, zero, 0, schema, Jsonl())->line, 2u);
+  EXPECT_EQ(LocateRow(jsonl, zero, 1, schema, Jsonl())->line, 5u);
+  // Standard input cannot be read twice: the input is named, the line is not.
+  const std::vector<std::string> stdin_only = {"-"};
+  Result<RowOrigin> o = LocateRow(stdin_only, zero, 7, schema, ReaderOptions{});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->name, "<stdin>");
+  EXPECT_EQ(o->line, 0u);
+  EXPECT_EQ(o->row_in_input, 7u);
+
+  const Status v = Status::InvalidArgument("row 7, column \"s\": value \"q\" is not in the enum [\"x\"] (contract c.yaml line 9)");
+  EXPECT_EQ(DescribeViolation(v, *o, 7).message(),
+            "<stdin>: row 7 of the load (record 8 of <stdin>), column \"s\": value \"q\" is not in the enum "
+            "[\"x\"] (contract c.yaml line 9)");
+  RowOrigin f{1, "b.csv", 41, 44};
+  EXPECT_EQ(DescribeViolation(v, f, 7).message(),
+            "b.csv:44: row 7 of the load (record 42 of b.csv), column \"s\": value \"q\" is not in the enum "
+            "[\"x\"] (contract c.yaml line 9)");
+}
+
+// ---------------------------------------------------------------- dataset loads (CLI)
+
+struct CommandResult {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult RunCapture(const std::string& cmd) {
+  CommandResult r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
+  const int rc = ::pclose(p);
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return r;
+}
+
+const std::string kOrdersContract = std::string(DP_TEST_DATA_DIR) + "/contracts/orders.yaml";
+
+std::string ReadText(const std::string& path) {
+  const std::vector<uint8_t> b = dp::testing::ReadFileBytes(path);
+  return std::string(b.begin(), b.end());
+}
+
+// `rows` dpgen order events (seed `seed`) as one batch; `edit` may change it
+// before it is written as CSV to `path`.
+OrdersBatch WriteOrdersCsv(const std::string& path, uint64_t rows, uint64_t seed,
+                           const std::function<void(OrdersBatch*)>& edit = nullptr) {
+  Result<Schema> schema = OrdersGenerator::MakeSchema();
+  EXPECT_TRUE(schema.ok());
+  OrdersGenerator gen(rows, seed);
+  OrdersBatch batch;
+  gen.Next(rows, &batch);
+  if (edit) edit(&batch);
+  auto csv = OrdersCsvWriter::Create(path, *schema);
+  EXPECT_TRUE(csv.ok()) << csv.status().ToString();
+  (*csv)->Write(batch);
+  EXPECT_TRUE((*csv)->Close().ok());
+  return batch;
+}
+
+// The same rows as JSON Lines (timestamps as microsecond counts).
+void WriteOrdersJsonl(const std::string& path, const OrdersBatch& b) {
+  std::string out;
+  char num[64];
+  for (size_t r = 0; r < b.size(); ++r) {
+    std::snprintf(num, sizeof(num), "%.17g", b.discount[r]);
+    out += "{\"order_id\": " + std::to_string(b.order_id[r]) + ", \"customer_id\": " + std::to_string(b.customer_id[r]) +
+           ", \"event_type\": \"" + std::string(b.event_type[r]) + "\", \"ts\": " + std::to_string(b.ts[r]) +
+           ", \"product_id\": " + std::to_string(b.product_id[r]) + ", \"category\": \"" +
+           std::string(b.category[r]) + "\", \"quantity\": " + std::to_string(b.quantity[r]) +
+           ", \"price_usd_cents\": " + std::to_string(b.price_usd_cents[r]) + ", \"discount\": " + num +
+           ", \"country\": \"" + std::string(b.country[r]) + "\"}\n";
+  }
+  WriteText(path, out);
+}
+
+using Rows = std::vector<std::vector<Value>>;
+
+Rows RowsOf(const OrdersBatch& b) {
+  Result<Schema> schema = OrdersGenerator::MakeSchema();
+  const std::vector<ColumnData> cols = b.Columns();
+  Rows rows(b.size());
+  for (size_t r = 0; r < b.size(); ++r) {
+    for (size_t c = 0; c < cols.size(); ++c) rows[r].push_back(CollectSink::Get(schema->field(c).type, cols[c], r));
+  }
+  return rows;
+}
+
+// Every row of a version, segment by segment, in schema order.
+Rows RowsOf(const Snapshot& snap) {
+  Rows rows;
+  for (size_t i = 0; i < snap.num_segments(); ++i) {
+    const size_t first = rows.size();
+    for (const Field& f : snap.schema().fields()) {
+      Result<ColumnVector> col = snap.ReadColumn(i, f.field_id);
+      EXPECT_TRUE(col.ok()) << col.status().ToString();
+      if (!col.ok()) return rows;
+      rows.resize(first + col->length());
+      for (size_t r = 0; r < col->length(); ++r) rows[first + r].push_back(col->GetValue(r));
+    }
+  }
+  return rows;
+}
+
+size_t CountDiffs(const Rows& a, const Rows& b) {
+  if (a.size() != b.size()) return SIZE_MAX;
+  size_t diffs = 0;
+  for (size_t r = 0; r < a.size(); ++r) {
+    if (a[r].size() != b[r].size()) return SIZE_MAX;
+    for (size_t c = 0; c < a[r].size(); ++c) diffs += !dp::testing::SameValue(a[r][c], b[r][c]);
+  }
+  return diffs;
+}
+
+std::vector<std::string> ListDir(const std::string& path) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(path, ec)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+class DploadDataset : public ::testing::Test {
+ protected:
+  std::string Dpload(const std::string& args) const {
+    return std::string(DP_DPLOAD_PATH) + " --quiet --root " + mesh_ + " " + args;
+  }
+  Result<Dataset> Open(const std::string& product = "orders", const std::string& dataset = "order_items") const {
+    DP_ASSIGN_OR_RETURN(Mesh m, Mesh::Open(mesh_));
+    return m.OpenDataset(product, dataset);
+  }
+  // Versions and segment files of a dataset, to prove a failed load left nothing.
+  std::pair<std::vector<std::string>, std::vector<std::string>> Files(const std::string& ds = "orders/order_items") {
+    return {ListDir(mesh_ + "/" + ds + "/_versions"), ListDir(mesh_ + "/" + ds + "/_segments")};
+  }
+
+  TempDir dir_;
+  std::string mesh_ = dir_.File("mesh");
+  std::string into_ = " --into dp://orders/order_items ";
+};
+
+TEST_F(DploadDataset, CreateFromContractAppendCsvAndJsonl) {
+  const OrdersBatch b1 = WriteOrdersCsv(dir_.File("1.csv"), 5000, 7);
+  const OrdersBatch b2 = WriteOrdersCsv(dir_.File("2.csv"), 3000, 8);
+  OrdersGenerator gen3(200, 9);
+  OrdersBatch b3;
+  gen3.Next(200, &b3);
+  WriteOrdersJsonl(dir_.File("3.jsonl"), b3);
+  auto contract = Contract::ReadFile(kOrdersContract);
+  ASSERT_TRUE(contract.ok());
+
+  // Version 1: created from the contract, then loaded.
+  CommandResult r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + " --create --message first " +
+                                      "--committer tester " + dir_.File("1.csv")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto ds = Open();
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  auto mesh = Mesh::Open(mesh_);
+  auto product = mesh->OpenProduct("orders");
+  ASSERT_TRUE(product.ok());
+  EXPECT_EQ(product->info().owner, "orders-team@example.com");
+  EXPECT_EQ(product->info().domain, "sales");
+  EXPECT_EQ(product->info().tags, (std::vector<std::string>{"sales", "events", "demo"}));
+  EXPECT_EQ(product->info().freshness_sla_seconds, 3600);
+  auto v1 = ds->Latest();
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ((*v1)->info().version, 1u);
+  EXPECT_EQ((*v1)->info().operation, Operation::kAppend);
+  EXPECT_EQ((*v1)->info().num_rows, 5000u);
+  EXPECT_EQ((*v1)->info().contract_checksum, contract->checksum());
+  EXPECT_EQ((*v1)->info().message, "first");
+  EXPECT_EQ((*v1)->info().committer, "tester");
+  EXPECT_EQ((*v1)->dataset().kind, DatasetKind::kEvents);
+  EXPECT_EQ((*v1)->dataset().event_time_column, "ts");
+  EXPECT_EQ((*v1)->schema().ToString(), contract->schema().ToString());
+  EXPECT_EQ(CountDiffs(RowsOf(**v1), RowsOf(b1)), 0u);
+
+  // Version 2: --create on an existing dataset just loads (one thread here).
+  r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + " --create --threads 1 " + dir_.File("2.csv")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto v2 = ds->Latest();
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ((*v2)->info().version, 2u);
+  EXPECT_EQ((*v2)->info().num_rows, 8000u);
+  EXPECT_EQ((*v2)->info().contract_checksum, contract->checksum());
+  Rows want = RowsOf(b1);
+  for (auto& row : RowsOf(b2)) want.push_back(std::move(row));
+  EXPECT_EQ(CountDiffs(RowsOf(**v2), want), 0u);
+
+  // Version 3: JSON Lines from standard input, without --quiet: the summary.
+  r = RunCapture("cat " + dir_.File("3.jsonl") + " | " + std::string(DP_DPLOAD_PATH) + " --root " + mesh_ + into_ +
+                 "--contract " + kOrdersContract + " --format jsonl -");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("dpload: 200 rows from 1 input"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("-> dp://orders/order_items version 3 (semver 1.0.0, append, contract checked)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(" rows/s)"), std::string::npos) << r.output;
+  auto v3 = ds->Latest();
+  ASSERT_TRUE(v3.ok());
+  EXPECT_EQ((*v3)->info().num_rows, 8200u);
+  for (auto& row : RowsOf(b3)) want.push_back(std::move(row));
+  EXPECT_EQ(CountDiffs(RowsOf(**v3), want), 0u);
+
+  // Version 4: an existing dataset without --contract: its schema, no checksum.
+  r = RunCapture(Dpload(into_ + dir_.File("2.csv")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto v4 = ds->Latest();
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ((*v4)->info().num_rows, 11200u);
+  EXPECT_FALSE((*v4)->info().contract_checksum.has_value());
+
+  // An empty input appends nothing and commits no version.
+  WriteText(dir_.File("empty.csv"), ReadText(dir_.File("1.csv")).substr(0, ReadText(dir_.File("1.csv")).find('\n') + 1));
+  r = RunCapture(std::string(DP_DPLOAD_PATH) + " --root " + mesh_ + into_ + dir_.File("empty.csv"));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("nothing to append"), std::string::npos) << r.output;
+  EXPECT_EQ((*ds->Latest())->info().version, 4u);
+}
+
+TEST_F(DploadDataset, ContractViolationNamesRowColumnValueRuleAndCommitsNothing) {
+  WriteOrdersCsv(dir_.File("good.csv"), 1000, 7);
+  WriteOrdersCsv(dir_.File("bad.csv"), 2000, 8, [](OrdersBatch* b) { b->country[417] = "XX"; });
+  ASSERT_EQ(RunCapture(Dpload(into_ + "--create --contract " + kOrdersContract + " " + dir_.File("good.csv"))).code, 0);
+  const auto before = Files();
+  ASSERT_EQ(before.first.size(), 3u);  // 0.dpv, 1.dpv, _latest
+  ASSERT_EQ(before.second.size(), 1u);
+  for (const char* threads : {"1", "2"}) {
+    // Small batches: segment files exist on disk before the bad batch comes.
+    CommandResult r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + " --batch-rows 100 --threads " +
+                                        threads + " " + dir_.File("good.csv") + " " + dir_.File("bad.csv")));
+    EXPECT_EQ(r.code, 1) << r.output;
+    // Row 1417 of the load = record 418 of bad.csv, on line 419 (after the header).
+    EXPECT_NE(r.output.find(dir_.File("bad.csv") + ":419: row 1417 of the load (record 418 of " +
+                            dir_.File("bad.csv") + "), column \"country\": value \"XX\" is not in the enum [\"US\""),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("(contract " + kOrdersContract + " line 96)"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("nothing was committed to dp://orders/order_items"), std::string::npos)
+        << r.output;
+    EXPECT_EQ(Files(), before) << threads;
+  }
+  // Without the contract the same rows load (the dataset schema has no enum).
+  CommandResult r = RunCapture(Dpload(into_ + dir_.File("bad.csv")));
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ((*Open()->Latest())->info().num_rows, 3000u);
+}
+
+TEST_F(DploadDataset, MalformedInputNamesFileLineColumnAndCommitsNothing) {
+  WriteOrdersCsv(dir_.File("good.csv"), 500, 7);
+  std::string text = ReadText(dir_.File("good.csv"));
+  // Line 301 (record 300): its quantity field becomes "12x".
+  size_t at = 0;
+  for (int line = 1; line < 301; ++line) at = text.find('\n', at) + 1;
+  size_t comma = at;
+  for (int f = 0; f < 6; ++f) comma = text.find(',', comma) + 1;  // start of field 7, quantity
+  const size_t end = text.find(',', comma);
+  text.replace(comma, end - comma, "12x");
+  WriteText(dir_.File("bad.csv"), text);
+  ASSERT_EQ(RunCapture(Dpload(into_ + "--create --contract " + kOrdersContract + " " + dir_.File("good.csv"))).code, 0);
+  const auto before = Files();
+  CommandResult r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + " --batch-rows 64 " +
+                                      dir_.File("good.csv") + " " + dir_.File("bad.csv")));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(dir_.File("bad.csv") + ":301:" + std::to_string(comma - at + 1) +
+                          ": field 'quantity' (int32)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("nothing was committed"), std::string::npos) << r.output;
+  EXPECT_EQ(Files(), before);
+  // An unterminated quote at the end of the file.
+  WriteText(dir_.File("quote.csv"), ReadText(dir_.File("good.csv")) + "1,2,\"ORDER_PLACED\n");
+  r = RunCapture(Dpload(into_ + dir_.File("quote.csv")));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(dir_.File("quote.csv") + ":502:5: unterminated quoted field"), std::string::npos) << r.output;
+  EXPECT_EQ(Files(), before);
+}
+
+TEST_F(DploadDataset, SnapshotsReplaceTwice) {
+  WriteText(dir_.File("stock.yaml"),
+            "contract: 1\n"
+            "product:\n  name: inventory\n  owner: ops@example.com\n"
+            "dataset:\n  name: stock\n  kind: snapshots\n  key: [sku]\n"
+            "fields:\n"
+            "  - name: sku\n    type: string\n    nullable: false\n    pattern: \"sku-[0-9]+\"\n"
+            "  - name: qty\n    type: int32\n    nullable: false\n    min: 0\n");
+  WriteText(dir_.File("s1.csv"), "sku,qty\nsku-1,5\nsku-2,7\nsku-3,0\n");
+  WriteText(dir_.File("s2.jsonl"), "{\"sku\": \"sku-2\", \"qty\": 6}\n{\"qty\": 1, \"sku\": \"sku-9\"}\n");
+  WriteText(dir_.File("dup.csv"), "sku,qty\nsku-1,5\nsku-1,6\n");
+  const std::string into = " --into dp://inventory/stock --contract " + dir_.File("stock.yaml") + " ";
+  // A snapshots dataset is only ever replaced.
+  CommandResult r = RunCapture(Dpload(into + "--create " + dir_.File("s1.csv")));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("dp://inventory/stock is a snapshots dataset"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--replace"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(mesh_));  // refused before anything was created
+
+  r = RunCapture(Dpload(into + "--create --replace --as-of 2024-03-01T00:00:00Z " + dir_.File("s1.csv")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto ds = Open("inventory", "stock");
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  auto v1 = ds->Latest();
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ((*v1)->dataset().kind, DatasetKind::kSnapshots);
+  EXPECT_EQ((*v1)->info().operation, Operation::kReplace);
+  EXPECT_EQ((*v1)->info().num_rows, 3u);
+  EXPECT_EQ((*v1)->info().as_of_us, *ParseRfc3339("2024-03-01T00:00:00Z"));
+
+  r = RunCapture(Dpload(into + "--replace --format jsonl " + dir_.File("s2.jsonl")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto v2 = ds->Latest();
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ((*v2)->info().version, 2u);
+  EXPECT_EQ((*v2)->info().num_rows, 2u);
+  ASSERT_TRUE((*v2)->info().as_of_us.has_value());  // default: the commit time
+  EXPECT_EQ(*(*v2)->info().as_of_us, (*v2)->info().commit_time_us);
+  EXPECT_EQ(RowsOf(**v2), (Rows{{Value::Bytes("sku-2"), Value::Int(6)}, {Value::Bytes("sku-9"), Value::Int(1)}}));
+  EXPECT_EQ(RowsOf(**ds->At(1)).size(), 3u);  // the first snapshot is still there
+
+  // The contract's key: a duplicate sku in one load is a violation.
+  const auto before = Files("inventory/stock");
+  r = RunCapture(Dpload(into + "--replace " + dir_.File("dup.csv")));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(dir_.File("dup.csv") + ":3: row 1 of the load (record 2 of "), std::string::npos) << r.output;
+  EXPECT_EQ(Files("inventory/stock"), before);
+  // --as-of needs a valid time.
+  EXPECT_EQ(RunCapture(Dpload(into + "--replace --as-of yesterday " + dir_.File("s1.csv"))).code, 2);
+}
+
+TEST_F(DploadDataset, ReplaceOnEventsNeedsForce) {
+  WriteOrdersCsv(dir_.File("1.csv"), 300, 7);
+  const OrdersBatch b2 = WriteOrdersCsv(dir_.File("2.csv"), 100, 8);
+  ASSERT_EQ(RunCapture(Dpload(into_ + "--create --contract " + kOrdersContract + " " + dir_.File("1.csv"))).code, 0);
+  const auto before = Files();
+  CommandResult r = RunCapture(Dpload(into_ + "--replace " + dir_.File("2.csv")));
+  EXPECT_EQ(r.code, 2) << r.output;
+  EXPECT_NE(r.output.find("is an events dataset (append-only facts): --replace would drop its 300 rows of version 1"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(Files(), before);
+  EXPECT_EQ(RunCapture(Dpload(into_ + "--replace --force --as-of 2024-01-01T00:00:00Z " + dir_.File("2.csv"))).code, 2);
+  r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + " --replace --force " + dir_.File("2.csv")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  auto v = Open()->Latest();
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ((*v)->info().operation, Operation::kReplace);
+  EXPECT_EQ(CountDiffs(RowsOf(**v), RowsOf(b2)), 0u);
+}
+
+TEST_F(DploadDataset, MissingDatasetBadNamesAndMisfitContracts) {
+  WriteOrdersCsv(dir_.File("1.csv"), 50, 7);
+  const std::string csv = " " + dir_.File("1.csv");
+  // No mesh root, then no product, then no dataset: each says --create.
+  CommandResult r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + csv));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("mesh root " + mesh_ + " does not exist (pass --create"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(mesh_));
+  std::filesystem::create_directories(mesh_);
+  r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + csv));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("dp://orders/order_items: product 'orders' does not exist"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("pass --create --contract FILE.yaml"), std::string::npos) << r.output;
+  EXPECT_TRUE(ListDir(mesh_).empty());
+  ASSERT_EQ(RunCapture(Dpload(into_ + "--create --contract " + kOrdersContract + csv)).code, 0);
+  r = RunCapture(Dpload("--into dp://orders/other" + csv));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("dataset 'orders/other' does not exist"), std::string::npos) << r.output;
+  EXPECT_EQ(ListDir(mesh_ + "/orders"), (std::vector<std::string>{"_product.dpm", "order_items"}));
+
+  // Names and addresses: usage errors, nothing created.
+  for (const char* bad : {"dp://orders/../x", "dp://Orders/x", "dp://orders/", "dp://orders/a/b", "../x",
+                          "dp://orders/order_items@3", "/tmp/mesh/orders/order_items"}) {
+    r = RunCapture(Dpload(std::string("--create --contract ") + kOrdersContract + " --into " + bad + csv));
+    EXPECT_EQ(r.code, 2) << bad << ": " << r.output;
+  }
+  EXPECT_EQ(ListDir(mesh_), std::vector<std::string>{"orders"});
+  // A contract of another dataset is refused.
+  r = RunCapture(Dpload("--create --contract " + kOrdersContract + " --into dp://orders/items2" + csv));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("describes dp://orders/order_items, not dp://orders/items2"), std::string::npos) << r.output;
+
+  // A contract whose schema differs from the dataset's: every difference named.
+  std::string text = ReadText(kOrdersContract);
+  const auto swap = [&](const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  swap("  - name: quantity\n    type: int32", "  - name: qty\n    type: int64");
+  swap("  - name: country\n    type: string\n    id: 10", "  - name: country\n    type: string\n    id: 11");
+  WriteText(dir_.File("changed.yaml"), text);
+  const auto before = Files();
+  r = RunCapture(Dpload(into_ + "--contract " + dir_.File("changed.yaml") + csv));
+  EXPECT_EQ(r.code, 1) << r.output;
+  for (const char* part : {"the dataset schema does not match the contract",
+                           "field id 7 is named 'quantity' in the dataset but 'qty' in the contract",
+                           "field id 7 ('quantity') is int32 in the dataset but int64 in the contract",
+                           "field 'country' (id 10) is in the dataset but not in the contract",
+                           "field 'country' (id 11) is in the contract but not in the dataset",
+                           "Dataset::EvolveSchema"}) {
+    EXPECT_NE(r.output.find(part), std::string::npos) << part << "\n" << r.output;
+  }
+  EXPECT_EQ(Files(), before);
+  // Kind mismatch.
+  text = ReadText(kOrdersContract);
+  swap("  kind: events\n  event_time: ts\n", "  kind: snapshots\n");
+  WriteText(dir_.File("kind.yaml"), text);
+  r = RunCapture(Dpload(into_ + "--contract " + dir_.File("kind.yaml") + csv));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find("is an events dataset but contract"), std::string::npos) << r.output;
+  EXPECT_EQ(Files(), before);
+
+  // Options that do not go together.
+  EXPECT_EQ(RunCapture(Dpload(into_ + "--create" + csv)).code, 2);                            // --create, no contract
+  EXPECT_EQ(RunCapture(Dpload(into_ + "--schema x.txt" + csv)).code, 2);                      // schema from the contract
+  EXPECT_EQ(RunCapture(Dpload(into_ + "--force" + csv)).code, 2);                             // --force without --replace
+  EXPECT_EQ(RunCapture(Dpload(into_ + "--as-of 2024-01-01T00:00:00Z" + csv)).code, 2);        // --as-of without --replace
+  EXPECT_EQ(RunCapture(Dpload(into_ + "--segment x.dpc" + csv)).code, 2);                     // two destinations
+  EXPECT_EQ(RunCapture("env -u DP_MESH_ROOT " + std::string(DP_DPLOAD_PATH) + " --into dp://orders/order_items" + csv).code,
+            2);  // no mesh root
+  EXPECT_EQ(RunCapture("DP_MESH_ROOT=" + mesh_ + " " + DP_DPLOAD_PATH + " --quiet --into dp://orders/order_items" + csv)
+                .code,
+            0);
+  EXPECT_EQ((*Open()->Latest())->info().num_rows, 100u);
+}
+
+// The dataset's field order may differ from the contract's (a PATCH schema
+// change): batches follow the dataset, the validator gets the contract's order.
+TEST_F(DploadDataset, ReorderedDatasetSchemaIsValidatedByFieldId) {
+  const OrdersBatch b1 = WriteOrdersCsv(dir_.File("1.csv"), 400, 7);
+  WriteOrdersCsv(dir_.File("bad.csv"), 400, 8, [](OrdersBatch* b) { b->quantity[99] = 0; });
+  ASSERT_EQ(RunCapture(Dpload(into_ + "--create --contract " + kOrdersContract + " " + dir_.File("1.csv"))).code, 0);
+  auto ds = Open();
+  ASSERT_TRUE(ds.ok());
+  std::vector<Field> fields = (*ds->Latest())->schema().fields();
+  std::reverse(fields.begin(), fields.end());
+  auto evolved = ds->EvolveSchema(fields);
+  ASSERT_TRUE(evolved.ok()) << evolved.status().ToString();
+  EXPECT_EQ(evolved->semver.ToString(), "1.0.1");
+  CommandResult r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + " " + dir_.File("1.csv")));
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ((*ds->Latest())->info().num_rows, 800u);
+  r = RunCapture(Dpload(into_ + "--contract " + kOrdersContract + " " + dir_.File("bad.csv")));
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_NE(r.output.find(dir_.File("bad.csv") + ":101: row 99 of the load (record 100 of " + dir_.File("bad.csv") +
+                          "), column \"quantity\": value 0 is below the minimum 1"),
+            std::string::npos)
+      << r.output;
 }
 
 }  // namespace

@@ -279,7 +279,7 @@ Status CsvReader::ConvertRecord() {
     }
   }
   for (size_t col : missing_) batch->SetNull(col);
-  return em_->FinishRow();
+  return em_->FinishRow(line_);
 }
 
 Status CsvReader::Run() {

@@ -339,7 +339,7 @@ Status JsonlReader::ParseLine(const char* p, const char* end) {
     }
     batch->SetNull(col);
   }
-  return em_->FinishRow();
+  return em_->FinishRow(line_);
 }
 
 Status JsonlReader::Run() {

@@ -67,8 +67,10 @@ void Progress::Done() {
 }
 
 Result<LoadStats> LoadInputs(std::span<const std::string> inputs, const Schema& schema,
-                             const ReaderOptions& options, BatchSink* sink, Progress* progress) {
+                             const ReaderOptions& options, BatchSink* sink, Progress* progress,
+                             std::vector<uint64_t>* first_rows) {
   const auto start = std::chrono::steady_clock::now();
+  if (first_rows != nullptr) first_rows->clear();
   Status s = ValidateOptions(options);
   LoadStats stats;
   if (s.ok()) {
@@ -95,6 +97,7 @@ Result<LoadStats> LoadInputs(std::span<const std::string> inputs, const Schema& 
     for (size_t i = 0; s.ok() && i < opened.size(); ++i) {
       CountingInput counting(opened[i].get());
       current = &counting;
+      if (first_rows != nullptr) first_rows->push_back(emitter.rows());
       s = ReadInput(&counting, options, &emitter);
       bytes_before += counting.bytes();
       current = nullptr;
@@ -117,6 +120,42 @@ Result<LoadStats> LoadInputs(std::span<const std::string> inputs, const Schema& 
     progress->Done();
   }
   return stats;
+}
+
+Result<RowOrigin> LocateRow(std::span<const std::string> inputs, std::span<const uint64_t> first_rows, uint64_t row,
+                            const Schema& schema, const ReaderOptions& options) {
+  size_t i = first_rows.size();
+  while (i > 0 && first_rows[i - 1] > row) --i;
+  if (i == 0 || i > inputs.size()) {
+    return Status::NotFound("row " + std::to_string(row) + " is not in any input read");
+  }
+  RowOrigin origin;
+  origin.input = i - 1;
+  origin.row_in_input = row - first_rows[origin.input];
+  const std::string& path = inputs[origin.input];
+  origin.name = path == "-" ? "<stdin>" : path;
+  if (path == "-") return origin;  // cannot be read again
+  DP_ASSIGN_OR_RETURN(std::unique_ptr<InputStream> in, OpenInput(path));
+  origin.name = in->name();
+  ReaderOptions o = options;
+  o.writer_thread = false;
+  DiscardSink discard;
+  Emitter emitter(schema, &discard, o);
+  emitter.StopAtRow(origin.row_in_input);
+  Status s = ReadInput(in.get(), o, &emitter);
+  if (s.code() == Emitter::kStopped && emitter.stopped_line() > 0) origin.line = emitter.stopped_line();
+  return origin;
+}
+
+Status DescribeViolation(const Status& violation, const RowOrigin& origin, uint64_t row) {
+  std::string rest = violation.message();
+  // Drop the validator's own "row N, " (N is the load row restated below).
+  const std::string prefix = "row " + std::to_string(row) + ", ";
+  if (rest.rfind(prefix, 0) == 0) rest = rest.substr(prefix.size());
+  std::string where = origin.name + ":";
+  if (origin.line > 0) where += std::to_string(origin.line) + ":";
+  return Status(violation.code(), where + " row " + std::to_string(row) + " of the load (record " +
+                                      std::to_string(origin.row_in_input + 1) + " of " + origin.name + "), " + rest);
 }
 
 }  // namespace dp::tools::dpload

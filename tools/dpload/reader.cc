@@ -95,6 +95,11 @@ Status Emitter::Flush() {
   return Status::OK();
 }
 
+Status Emitter::Stop(uint64_t line) {
+  stopped_line_ = line;
+  return Status(kStopped, "stopped at row " + std::to_string(stop_row_) + " (line " + std::to_string(line) + ")");
+}
+
 Status Emitter::Close() {
   if (closed_) return Status::OK();
   closed_ = true;

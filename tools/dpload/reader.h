@@ -82,8 +82,10 @@ class Emitter {
   // The batch to fill; changes after Flush().
   BatchBuilder* batch() { return current_; }
   const Schema& schema() const { return schema_; }
-  // Ends the current row; hands the batch on when it is full.
-  Status FinishRow() {
+  // Ends the current row, whose record starts on input line `line`; hands
+  // the batch on when it is full.
+  Status FinishRow(uint64_t line) {
+    if (rows() == stop_row_) [[unlikely]] return Stop(line);
     current_->FinishRow();
     return current_->full() ? Flush() : Status::OK();
   }
@@ -94,8 +96,17 @@ class Emitter {
   // Rows handed on or in the current batch.
   uint64_t rows() const { return emitted_ + current_->rows(); }
 
+  // Locating a record (error reports, see LocateRow in load.h): the
+  // FinishRow of row `row` (0-based, this emitter's rows) keeps the row out,
+  // records its line and returns kStopped, which ends the reader.
+  static constexpr StatusCode kStopped = StatusCode::kOutOfRange;
+  void StopAtRow(uint64_t row) { stop_row_ = row; }
+  // The line passed with the stopped row; 0 until then.
+  uint64_t stopped_line() const { return stopped_line_; }
+
  private:
   void WriterLoop();
+  Status Stop(uint64_t line);
   Status WaitIdle();  // REQUIRES: writer thread exists
 
   const Schema& schema_;
@@ -105,6 +116,8 @@ class Emitter {
   BatchBuilder* current_ = &a_;
   uint64_t emitted_ = 0;
   bool closed_ = false;
+  uint64_t stop_row_ = UINT64_MAX;
+  uint64_t stopped_line_ = 0;
 
   // Writer thread state, guarded by mu_.
   std::thread writer_;
