@@ -1,7 +1,8 @@
 // Scan/aggregate benchmark on `dpgen orders` data: the peer-comparison
-// questions Q1-Q6 (bench/peer/queries.md) through the public scan API with
-// 1 and 2 threads, and a memory-bandwidth baseline (a plain int64 sum over
-// the decoded price column in memory) in the same run.
+// questions Q1-Q6 (bench/peer/queries.md) and a high-cardinality group-by (G)
+// through the public scan API with 1 and 2 threads, and a memory-bandwidth
+// baseline (a plain int64 sum over the decoded price column in memory) in
+// the same run.
 //
 //   build/bench/scan/scan_bench [--rows 10000000] [--runs 5] [--dir /dev/shm]
 //
@@ -165,6 +166,19 @@ int main(int argc, char** argv) {
       a.aggregates = {dp::Aggregate::ApproxDistinct("customer_id")};
       const double ms2 = MedianMs(runs, [&] { r = Agg(*src, spec, a); });
       report("Q5a", ms2, "approx_distinct(customer_id)=" + Text(r.rows[0][0]));
+    }
+    if (only.empty() || only == "G") {
+      // High-cardinality keys: the hash-table group-by (customer_id ~ 0.9M
+      // groups at 10M rows; order_id: one group per 3 rows).
+      for (const char* key : {"customer_id", "order_id"}) {
+        dp::AggregateSpec a;
+        a.group_by = {key};
+        a.aggregates = {dp::Aggregate::Count(), dp::Aggregate::Sum("price_usd_cents")};
+        dp::AggregateResult r;
+        const double ms = MedianMs(runs, [&] { r = Agg(*src, spec, a); });
+        std::printf("G    %8.2f ms  %6.2fx baseline  group by %s: %zu groups, %.3gM rows/s\n", ms, ms / base_ms, key,
+                    r.rows.size(), double(rows) / ms / 1e3);
+      }
     }
     if (only.empty() || only == "Q6") {
       dp::ScanSpec s = spec;

@@ -99,6 +99,7 @@ Status Scanner::Rep::ScanMorsel(size_t index, std::vector<Owned>* out, Counters*
       if (t.is_binary_like()) {
         DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
         const bool copy = c.strings_transient();
+        if (col.strings.capacity() == 0) col.strings.reserve(spec.batch_rows);
         for (uint32_t i = 0; i < sn; ++i) {
           std::string_view v = s[sel[i]];
           if (copy && !v.empty()) v = cur.arena.Copy(v);
@@ -107,6 +108,8 @@ Status Scanner::Rep::ScanMorsel(size_t index, std::vector<Owned>* out, Counters*
       } else {
         DP_ASSIGN_OR_RETURN(const void* v, c.Values());
         const int w = t.byte_width();
+        // One allocation per batch column, not one per doubling.
+        if (col.data.capacity() == 0) col.data.reserve(size_t{spec.batch_rows} * size_t(w));
         col.data.resize((cur.rows + sn) * w);
         uint8_t* dst = col.data.data() + cur.rows * w;
         switch (w) {
