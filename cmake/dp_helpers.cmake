@@ -41,7 +41,17 @@ function(dp_add_test name)
   dp_target_defaults(${name})
   target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main)
   include(GoogleTest)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  if(A_LABELS)
+    # Not through gtest_discover_tests(PROPERTIES LABELS ...): it flattens a
+    # list, so a second label ("storage;concurrency") became a property name
+    # and `ctest -L concurrency` found nothing. Set them once the discovered
+    # tests (${name}_TESTS) are included.
+    set(labels_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake)
+    file(WRITE ${labels_file}
+         "if(DEFINED ${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${A_LABELS}\")\nendif()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${labels_file})
+  endif()
 endfunction()
 
 # dp_add_bench(name SOURCES ... DEPS ...)

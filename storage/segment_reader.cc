@@ -4,6 +4,7 @@
 #include "storage/segment_reader.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <unordered_set>
 
@@ -47,6 +48,15 @@ int64_t FirstBadBlobItem(const Offsets* offs, const Blob* blob, uint32_t items, 
 std::string_view BlobItem(const Offsets* offs, const Blob* blob, uint32_t i) {
   const uint32_t a = offs->Get(i);
   return {reinterpret_cast<const char*>(blob->data()) + a, offs->Get(i + 1) - a};
+}
+
+// "0x1 (byte_planes)": required-feature bits, named where this build knows them.
+std::string FeatureBits(uint64_t bits) {
+  char hex[32];
+  std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(bits));
+  std::string s = hex;
+  if (bits & format::kFeatureBytePlanes) s += " (byte_planes)";
+  return s;
 }
 
 flatbuffers::Verifier::Options VerifierOptions() {
@@ -98,10 +108,9 @@ Status Segment::Rep::ValidateFooter() {
   if (sum.Digest() != trailer.checksum) {
     return Status::Corruption(path + ": root footer checksum mismatch (footer or trailer damaged)");
   }
-  if (trailer.required_features & ~format::kKnownRequiredFeatures) {
-    return Status::NotSupported(path + ": segment requires format features this build does not know (bits 0x" +
-                                [&] { char b[32]; snprintf(b, sizeof b, "%llx", (unsigned long long)(trailer.required_features & ~format::kKnownRequiredFeatures)); return std::string(b); }() +
-                                "); upgrade dpstore");
+  if (format::UnknownFeatures(trailer.required_features) != 0) {
+    return Status::NotSupported(path + ": segment requires format features this build does not know (bits " +
+                                FeatureBits(format::UnknownFeatures(trailer.required_features)) + "); upgrade dpstore");
   }
   if (header.version.major != trailer.version.major || header.version.minor != trailer.version.minor) {
     return Status::Corruption(path + ": header says format " + std::to_string(header.version.major) + "." +
@@ -109,6 +118,7 @@ Status Segment::Rep::ValidateFooter() {
                               std::to_string(trailer.version.major) + "." + std::to_string(trailer.version.minor));
   }
   version = trailer.version;
+  required_features = trailer.required_features;
 
   const uint8_t* fbuf = bytes.data() + footer_start;
   flatbuffers::Verifier verifier(fbuf, trailer.footer_length, VerifierOptions());
@@ -369,6 +379,13 @@ Status Segment::Rep::ValidateColumn(int c, const fb::ColumnMeta* meta) const {
       if (pi->encoding() > kMaxEncoding || !format::EncodingSupports(static_cast<Encoding>(pi->encoding()), pt)) {
         return Status::Corruption(pw + ": encoding " + std::to_string(pi->encoding()) + " is not valid for " +
                                   FieldType(c).ToString());
+      }
+      // A page may only use an encoding whose feature the file declares (a
+      // 1.0 reader would take the file for one it fully understands).
+      const Encoding enc = static_cast<Encoding>(pi->encoding());
+      if (const uint64_t missing = format::RequiredFeatures(enc) & ~required_features) {
+        return Status::Corruption(pw + ": encoding " + std::string(EncodingName(enc)) + " needs required-feature bits " +
+                                  FeatureBits(missing) + ", which the file's trailer does not declare");
       }
       if (pi->codec() > kMaxCodec) return Status::Corruption(pw + ": unknown codec " + std::to_string(pi->codec()));
       if (pi->stored_size() == 0 || pi->stored_size() > kMaxPageBytes || pi->decoded_size() > kMaxPageBytes ||

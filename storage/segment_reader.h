@@ -31,6 +31,7 @@ struct Segment::Rep {
   std::unique_ptr<storage::MappedFile> file;
   std::span<const uint8_t> bytes;
   format::Version version{};
+  uint64_t required_features = 0;  // the trailer's; pages may only use encodings these allow
   const fb::Footer* footer = nullptr;
   uint64_t footer_start = 0;
   uint64_t data_end = 0;  // end of the last row group (or of the header)

@@ -307,10 +307,23 @@ Result<std::shared_ptr<const SnapshotState>> DatasetStore::Load(uint64_t v) cons
   for (uint64_t x = base; x < v; ++x) {
     auto f = ReadManifest(x);
     if (!f.ok()) {
-      return f.status().IsNotFound()
-                 ? Status::Corruption(ManifestPath(v) + ": replays from version " + std::to_string(base) +
-                                      " but version " + std::to_string(x) + " is missing")
-                 : f.status();
+      if (!f.status().IsNotFound()) return f.status();
+      // Expiry removes versions oldest first (spec/layout.md §"Retention"):
+      // a chain member gone with no older manifest left means a concurrent
+      // expiry is removing v too (it is below the cut), not that the dataset
+      // is damaged. A gap above an older manifest is damage.
+      DP_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDirectory(versions_dir()));
+      const bool older_left = std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+        const std::optional<uint64_t> y = ParseVersionName(n);
+        return y && *y < x;
+      });
+      if (!older_left) {
+        return Status::NotFound("dataset '" + product_ + "/" + name_ + "' version " + std::to_string(v) +
+                                " was expired while it was being opened (version " + std::to_string(x) +
+                                " of its replay chain is gone) (" + ManifestPath(v) + ")");
+      }
+      return Status::Corruption(ManifestPath(v) + ": replays from version " + std::to_string(base) + " but version " +
+                                std::to_string(x) + " is missing");
     }
     chain.push_back(std::move(*f));
   }

@@ -13,14 +13,16 @@
 namespace {
 
 // libFuzzer runs inputs one after another in one process: one scratch file
-// per process, rewritten for each input (Segment::Open reads files).
+// per process, rewritten for each input (Segment::Open reads files). The path
+// is never destroyed: the exit handler, registered before the static was
+// constructed, runs after its destructor would have.
 const std::string& ScratchPath() {
-  static const std::string path = [] {
-    std::string p = "/dev/shm/dp-segment-fuzz-" + std::to_string(::getpid()) + ".dpc";
+  static const std::string* const path = [] {
+    auto* p = new std::string("/dev/shm/dp-segment-fuzz-" + std::to_string(::getpid()) + ".dpc");
     std::atexit([] { ::unlink(ScratchPath().c_str()); });
     return p;
   }();
-  return path;
+  return *path;
 }
 
 bool WriteScratch(const uint8_t* data, size_t size) {

@@ -376,6 +376,21 @@ TEST(DploadCsv, QuotingEdgeCases) {
   EXPECT_EQ(p.rows[6][1], Value::Bytes("crlf\r\ninside"));
 }
 
+// Regression (csv_fuzz / jsonl_fuzz under UBSan): an empty string as the
+// first string of a batch copied 0 bytes from a null arena (memcpy(nullptr)).
+TEST(DploadCsv, EmptyStringFirstInABatch) {
+  const Schema schema = TwoCols();
+  Parsed p = Parse("a,s\n1,\"\"\n2,x\n", schema);
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  ASSERT_EQ(p.rows.size(), 2u);
+  EXPECT_EQ(p.rows[0][1], Value::Bytes(""));
+  EXPECT_EQ(p.rows[1][1], Value::Bytes("x"));
+  Parsed j = Parse("{\"a\": 1, \"s\": \"\"}\n", schema, Jsonl());
+  ASSERT_TRUE(j.status.ok()) << j.status.ToString();
+  ASSERT_EQ(j.rows.size(), 1u);
+  EXPECT_EQ(j.rows[0][1], Value::Bytes(""));
+}
+
 TEST(DploadCsv, HeaderOrderMissingAndUnknownColumns) {
   const Schema schema = MakeSchema({{"a", DataType::Int32(), false}, {"s", DataType::String()}, {"z", DataType::Int64()}});
   Parsed p = Parse("s,a\nfoo,1\n", schema);

@@ -62,7 +62,8 @@ class BatchBuilder {
     arena_size_ += len;
   }
   void SetString(size_t col, std::string_view s) {
-    std::memcpy(BeginString(s.size()), s.data(), s.size());
+    // No memcpy of 0 bytes: the arena may not exist yet (null is UB there).
+    if (!s.empty()) std::memcpy(BeginString(s.size()), s.data(), s.size());
     EndString(col, s.size());
   }
   void FinishRow() { ++rows_; }
