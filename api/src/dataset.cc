@@ -369,6 +369,7 @@ Result<VersionInfo> Dataset::Compact(CompactionOptions options) {
 
     TransactionOptions topt;
     topt.writer = options.writer;
+    topt.max_commit_attempt_us = options.max_commit_attempt_us;
     topt.max_segment_rows = std::numeric_limits<uint64_t>::max();
     internal::TransactionImpl txn(store_, snap->state_, Operation::kCompact, std::move(topt));
     const Schema& schema = snap->schema();

@@ -515,6 +515,11 @@ Result<VersionInfo> DatasetStore::Commit(const CommitPlan& plan, bool* published
   *published = false;
   std::mt19937_64 rng(std::random_device{}());
   for (int attempt = 0;; ++attempt) {
+    // Expiry never removes a version whose successor is younger than its
+    // grace period (> max_attempt_us), so an attempt that links within
+    // max_attempt_us of reading its parent cannot take a name that expiry
+    // freed (the ABA that would publish a version below a gap).
+    const int64_t deadline = plan.max_attempt_us > 0 ? NowMicros() + plan.max_attempt_us : INT64_MAX;
     DP_ASSIGN_OR_RETURN(auto parent, LoadLatest());
     const uint64_t pv = parent->info.version;
     const bool rebases = plan.op == Operation::kAppend || plan.op == Operation::kCompact || plan.retry_on_conflict;
@@ -574,12 +579,16 @@ Result<VersionInfo> DatasetStore::Commit(const CommitPlan& plan, bool* published
 
     const std::vector<uint8_t> bytes = format::EncodeManifest(m);
     bool linked = false;
-    Status s = PublishFile(versions_dir(), VersionName(m.version), bytes, &linked);
+    Status s = PublishFile(versions_dir(), VersionName(m.version), bytes, &linked, deadline);
     if (linked) *published = true;
     if (s.ok()) {
       WriteHintFile(versions_dir(), "_latest", std::to_string(m.version) + "\n");
       DP_ASSIGN_OR_RETURN(auto mine, ReadManifest(m.version));
       return ToVersionInfo(mine->m);
+    }
+    if (s.code() == StatusCode::kConflict) {  // ran past its deadline: nothing published, try again
+      if (attempt + 1 >= plan.max_retries) return s;
+      continue;
     }
     if (s.code() != StatusCode::kAlreadyExists) return s;
     if (!rebases || attempt + 1 >= plan.max_retries) {
@@ -616,7 +625,18 @@ Result<uint64_t> DatasetStore::ExpireVersions(const RetentionOptions& o) const {
   }
   keep_from = std::max(keep_from, oldest);
   DP_ASSIGN_OR_RETURN(auto keep, ReadManifest(keep_from));
-  const uint64_t cut = keep->m->base_version();  // keep_from must stay openable
+  uint64_t cut = keep->m->base_version();  // keep_from must stay openable
+  // Fence against commits in flight: remove v only if v + 1 was committed
+  // at least grace_period_us ago (commit times never decrease, so it is
+  // enough that the cut itself is that old). Else cut at an older
+  // checkpoint (cuts must be full manifests), or nowhere.
+  const int64_t fence = o.now_us.value_or(NowMicros()) - o.grace_period_us;
+  while (cut > oldest) {
+    DP_ASSIGN_OR_RETURN(auto c, ReadManifest(cut));
+    if (c->m->commit_time_us() <= fence) break;
+    DP_ASSIGN_OR_RETURN(auto before, ReadManifest(cut - 1));
+    cut = std::max(before->m->base_version(), oldest);
+  }
   WriteHintFile(versions_dir(), "_latest", std::to_string(latest) + "\n");
   // From the oldest file: this also removes what a crashed expiry left behind.
   DP_ASSIGN_OR_RETURN(uint64_t first_file, FindOldestFile());

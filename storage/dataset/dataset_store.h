@@ -20,6 +20,9 @@ namespace dp::internal {
 // Writers write a full manifest when the replay chain would reach this length.
 inline constexpr uint64_t kCheckpointInterval = 64;
 inline constexpr uint64_t kMaxReplayChain = 100'000;
+// A commit attempt must link its manifest within this long after reading its
+// parent; retention's grace period must be longer (spec/layout.md §"Retention").
+inline constexpr int64_t kMaxCommitAttemptUs = 60'000'000;
 
 struct ManifestFile {
   std::vector<uint8_t> bytes;
@@ -55,6 +58,9 @@ struct CommitPlan {
   uint64_t begin_version = 0;  // the version the work started from
   bool retry_on_conflict = false;
   int max_retries = 64;
+  // An attempt (read the latest version .. link the next) that takes longer
+  // is not published and is retried (spec/layout.md §"Retention").
+  int64_t max_attempt_us = kMaxCommitAttemptUs;
   std::string message;
   std::string committer;
   std::optional<int64_t> as_of_us;

@@ -94,11 +94,16 @@ Status WriteSynced(const std::string& path, std::span<const uint8_t> bytes) {
 }
 }  // namespace
 
-Status PublishFile(const std::string& dir, const std::string& name, std::span<const uint8_t> bytes, bool* published) {
+Status PublishFile(const std::string& dir, const std::string& name, std::span<const uint8_t> bytes, bool* published,
+                   int64_t deadline_us) {
   if (published) *published = false;
   const std::string tmp = dir + "/.tmp-" + RandomHex128();
   const std::string final_path = dir + "/" + name;
   DP_RETURN_IF_ERROR(WriteSynced(tmp, bytes));
+  if (deadline_us != INT64_MAX && NowMicros() > deadline_us) {
+    ::unlink(tmp.c_str());
+    return Status::Conflict(final_path + ": not published, the commit attempt ran past its deadline");
+  }
   if (::link(tmp.c_str(), final_path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());

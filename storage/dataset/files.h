@@ -23,9 +23,11 @@ Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path, uint64_t max
 // Writes `bytes` to `dir/.tmp-<random>`, fdatasyncs it, links it to
 // `dir/name` (EEXIST: AlreadyExists, nothing published), unlinks the temp
 // name and fsyncs `dir`. `*published` (if given) is set once the link
-// succeeded, even if the final fsync fails.
+// succeeded, even if the final fsync fails. If NowMicros() is past
+// `deadline_us` when the file is ready to link, nothing is published and
+// the result is DeadlineExceeded-like Conflict (see DatasetStore::Commit).
 Status PublishFile(const std::string& dir, const std::string& name, std::span<const uint8_t> bytes,
-                   bool* published = nullptr);
+                   bool* published = nullptr, int64_t deadline_us = INT64_MAX);
 
 // Best-effort replace of a small non-authoritative file (temp + rename, no fsync).
 void WriteHintFile(const std::string& dir, const std::string& name, const std::string& content);

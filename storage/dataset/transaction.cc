@@ -147,6 +147,7 @@ Result<VersionInfo> TransactionImpl::Commit(std::string_view message, std::strin
   plan.begin_version = base_->info.version;
   plan.retry_on_conflict = options_.retry_on_conflict;
   plan.max_retries = options_.max_retries;
+  plan.max_attempt_us = options_.max_commit_attempt_us;
   plan.message = std::string(message);
   plan.committer = std::string(committer);
   plan.contract_checksum = options_.contract_checksum;

@@ -19,14 +19,14 @@
 //   - lets a reader of an unpinned version fail to open a segment only when
 //     that version has been expired meanwhile (no longer retained).
 //
-// Known race, kept out of the default run: an expiry that runs while a commit
-// attempt is in flight can remove version p+1 after that writer read parent
-// p; the writer's link() of p+1 then succeeds (the name is free again), the
-// stale commit is acknowledged but is not in the latest chain, and the hint
-// it writes points at a version below a gap, so FindLatest stops there and
-// the dataset refuses every later open. Expiry therefore waits here until no
-// commit is in flight (CommitGate). DP_CONCURRENCY_EXPIRE_DURING_COMMITS=1 in
-// the environment lifts that and reproduces the race within a few runs.
+// Expiry runs while commits are in flight. It is fenced (spec/layout.md
+// §"Retention"): a version goes only once its successor is older than the
+// grace period, and a commit attempt that takes longer than its maximum is
+// not published; here 100 ms attempts against a 300 ms grace. Without the
+// fence a slow writer could link version p+1 after an expiry freed that
+// name, publishing a version below a gap (found by this test).
+// DP_CONCURRENCY_GATE_EXPIRY=1 instead keeps expiry from running while any
+// commit is in flight (CommitGate), as the test did before the fence.
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -78,6 +78,10 @@ constexpr int kBatchesPerWriter = 36;
 constexpr int kBatchesPerWriter = 60;
 #endif
 constexpr int kWriters = 3;
+// The retention fence: attempts give up after kMaxAttemptUs, expiry waits
+// kExpiryGraceUs after a version's successor.
+constexpr int64_t kMaxAttemptUs = 100'000;
+constexpr int64_t kExpiryGraceUs = 300'000;
 // oneTBB is not instrumented, so TSan cannot see its synchronization: scans
 // run single-threaded there (the test's own threads provide the concurrency).
 #ifdef DP_CONCURRENCY_TSAN
@@ -229,7 +233,7 @@ class Pins {
       EXPECT_OK(ds.DeleteTag("pin-" + std::to_string(*it)));
       it = tagged_.erase(it);
     }
-    auto r = ds.ExpireVersions({.keep_last = keep_last});
+    auto r = ds.ExpireVersions({.keep_last = keep_last, .grace_period_us = kExpiryGraceUs});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     if (r.ok()) *expired += *r;
   }
@@ -358,7 +362,7 @@ class ConcurrencyTest : public ::testing::Test {
 
 TEST_F(ConcurrencyTest, WritersCompactionExpiryGcAndReaders) {
   Dataset& ds = *ds_;
-  InFlight in_flight(std::getenv("DP_CONCURRENCY_EXPIRE_DURING_COMMITS") == nullptr);
+  InFlight in_flight(std::getenv("DP_CONCURRENCY_GATE_EXPIRY") != nullptr);
   Pins pins;
   std::atomic<bool> done{false};
   // acked[w]: batches 0..acked[w]-1 of writer w are acknowledged (a writer
@@ -372,6 +376,7 @@ TEST_F(ConcurrencyTest, WritersCompactionExpiryGcAndReaders) {
   auto writer = [&](int w) {
     TransactionOptions o;
     o.writer.sync = false;
+    o.max_commit_attempt_us = kMaxAttemptUs;
     for (int64_t s = 0; s < kBatchesPerWriter; ++s) {
       const int64_t t = in_flight.Begin();
       Status st;
@@ -401,6 +406,7 @@ TEST_F(ConcurrencyTest, WritersCompactionExpiryGcAndReaders) {
     CompactionOptions o;
     o.target_rows_per_segment = 400;
     o.writer.sync = false;
+    o.max_commit_attempt_us = kMaxAttemptUs;
     while (!done.load()) {
       const int64_t t = in_flight.Begin();
       auto v = ds.Compact(o);
@@ -546,7 +552,7 @@ TEST_F(ConcurrencyTest, WritersCompactionExpiryGcAndReaders) {
   auto tags = ds.Tags();
   ASSERT_OK(tags);
   for (const TagInfo& t : *tags) ASSERT_OK(ds.DeleteTag(t.name));
-  ASSERT_OK(ds.ExpireVersions({.keep_last = 1}));
+  ASSERT_OK(ds.ExpireVersions({.keep_last = 1, .grace_period_us = 0}));
   auto gc = ds.CollectGarbage({.grace_period_us = 0, .now_us = NowUs() + 1'000'000});
   ASSERT_OK(gc);
 

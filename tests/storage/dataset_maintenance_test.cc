@@ -141,7 +141,7 @@ TEST_F(MaintenanceTest, CompactionRebasesOnAppendButConflictsOnReplace) {
 TEST_F(MaintenanceTest, RetentionKeepsLatestTaggedAndContiguousRange) {
   for (int i = 0; i < 200; ++i) ASSERT_OK(AppendBatch(*ds_, i, 1));
   ASSERT_OK(ds_->CreateTag("keep-me", 150));
-  auto n = ds_->ExpireVersions({.keep_last = 10});
+  auto n = ds_->ExpireVersions({.keep_last = 10, .grace_period_us = 0});
   ASSERT_OK(n);
   // Oldest kept = 150 (tag), its base is 128: versions 0..127 go.
   EXPECT_EQ(*n, 128u);
@@ -156,13 +156,13 @@ TEST_F(MaintenanceTest, RetentionKeepsLatestTaggedAndContiguousRange) {
   EXPECT_EQ((*ds_->Latest())->info().version, 200u);
   // Drop the tag: now only the last 10 (and their checkpoint base) stay.
   ASSERT_OK(ds_->DeleteTag("keep-me"));
-  auto n2 = ds_->ExpireVersions({.keep_last = 10});
+  auto n2 = ds_->ExpireVersions({.keep_last = 10, .grace_period_us = 0});
   ASSERT_OK(n2);
   // Oldest kept = 191, whose base is 128: nothing can go yet (retention
   // removes whole checkpoint intervals).
   EXPECT_EQ(*n2, 0u);
   for (int i = 0; i < 10; ++i) ASSERT_OK(AppendBatch(*ds_, 200 + i, 1));
-  auto n3 = ds_->ExpireVersions({.keep_last = 10});
+  auto n3 = ds_->ExpireVersions({.keep_last = 10, .grace_period_us = 0});
   ASSERT_OK(n3);
   EXPECT_EQ(*n3, 64u);  // oldest kept 201, base 192: 128..191 go
   EXPECT_EQ(ds_->Versions()->front().version, 192u);
@@ -201,10 +201,45 @@ TEST_F(MaintenanceTest, ExpiryKilledMidwayLeavesNoUnopenableVersions) {
   // The same leftovers are also removed by the next expiry.
   for (int i = 0; i < 70; ++i) ASSERT_OK(AppendBatch(*ds_, 100 + i, 1));  // 101..170, checkpoint at 128
   fs::remove(dir() + "/_versions/00000000000000000064.dpv");
-  auto n = ds_->ExpireVersions({.keep_last = 5});
+  auto n = ds_->ExpireVersions({.keep_last = 5, .grace_period_us = 0});
   ASSERT_OK(n);
   EXPECT_EQ(*n, 63u);  // 65..127
   EXPECT_EQ(ds_->Versions()->front().version, 128u);
+}
+
+// The fence against commits in flight (spec/layout.md §"Retention"), found by
+// ConcurrencyTest: expiry removes a version only once its successor is older
+// than the grace period, and a commit attempt past its maximum publishes
+// nothing.
+TEST_F(MaintenanceTest, ExpiryIsFencedAgainstCommitsInFlight) {
+  for (int i = 0; i < 100; ++i) ASSERT_OK(AppendBatch(*ds_, i, 1));
+  auto v64 = ds_->At(64);  // the checkpoint a keep_last = 10 cut lands on
+  ASSERT_OK(v64);
+  const int64_t t64 = (*v64)->info().commit_time_us;
+  // Version 64 younger than the grace period: nothing may go.
+  auto n = ds_->ExpireVersions({.keep_last = 10, .now_us = t64 + 999, .grace_period_us = 1000});
+  ASSERT_OK(n);
+  EXPECT_EQ(*n, 0u);
+  EXPECT_EQ(ds_->Versions()->front().version, 0u);
+  // Old enough: 0..63 go.
+  auto n2 = ds_->ExpireVersions({.keep_last = 10, .now_us = t64 + 1000, .grace_period_us = 1000});
+  ASSERT_OK(n2);
+  EXPECT_EQ(*n2, 64u);
+  // The default grace (10 minutes) keeps everything just committed.
+  for (int i = 100; i < 200; ++i) ASSERT_OK(AppendBatch(*ds_, i, 1));
+  auto n3 = ds_->ExpireVersions({.keep_last = 10});
+  ASSERT_OK(n3);
+  EXPECT_EQ(*n3, 0u);
+
+  // An attempt that cannot finish within its maximum publishes nothing.
+  TransactionOptions slow;
+  slow.max_commit_attempt_us = 1;
+  slow.max_retries = 3;
+  auto v = AppendBatch(*ds_, 1000, 5, slow);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kConflict) << v.status().ToString();
+  EXPECT_NE(v.status().message().find("deadline"), std::string::npos) << v.status().ToString();
+  EXPECT_EQ((*ds_->Latest())->info().version, 200u);
 }
 
 TEST_F(MaintenanceTest, RetentionByAge) {
@@ -212,7 +247,7 @@ TEST_F(MaintenanceTest, RetentionByAge) {
   auto vs = ds_->Versions();
   ASSERT_OK(vs);
   // Everything is young: nothing goes.
-  auto n = ds_->ExpireVersions({.keep_age_us = 3600ll * 1000000});
+  auto n = ds_->ExpireVersions({.keep_age_us = 3600ll * 1000000, .grace_period_us = 0});
   ASSERT_OK(n);
   EXPECT_EQ(*n, 0u);
   // "Now" far in the future: all are old, the latest stays, whole chain kept
@@ -244,7 +279,7 @@ TEST_F(MaintenanceTest, GarbageCollection) {
   EXPECT_EQ(g1->segments_referenced, 7u);
   EXPECT_TRUE(fs::exists(dir() + "/_segments/not-a-segment.txt"));  // unknown files are left alone
   // Expire everything but the compacted latest: the 6 small segments go.
-  ASSERT_OK(ds_->ExpireVersions({.keep_last = 1}));
+  ASSERT_OK(ds_->ExpireVersions({.keep_last = 1, .grace_period_us = 0}));
   auto g2 = ds_->CollectGarbage({.grace_period_us = 0});
   ASSERT_OK(g2);
   // Version 7's base is 0, so 0..7 stay and still reference the small ones.
@@ -252,7 +287,7 @@ TEST_F(MaintenanceTest, GarbageCollection) {
   // Push past a checkpoint so the old chain can go.
   for (int i = 0; i < 64; ++i) ASSERT_OK(AppendBatch(*ds_, 1000 + i, 1));
   ASSERT_OK(ds_->Compact({.target_rows_per_segment = 1000}));
-  auto expired = ds_->ExpireVersions({.keep_last = 1});
+  auto expired = ds_->ExpireVersions({.keep_last = 1, .grace_period_us = 0});
   ASSERT_OK(expired);
   EXPECT_GT(*expired, 0u);
   auto g3 = ds_->CollectGarbage({.grace_period_us = 0});

@@ -7,9 +7,11 @@
 //
 // MODE is `append` (the default, as above), `compact` (compacts the dataset
 // into segments of 8 * ROWS rows, NUM_BATCHES times or forever) or `gc`
-// (keeps the newest 3 versions and collects garbage with a 10 s grace
-// period, which protects the segments of appends in flight, NUM_BATCHES
-// times or forever). The maintenance modes write nothing to the ack file.
+// (keeps the newest 3 versions, fenced by a 600 ms retention grace period,
+// and collects garbage with a 10 s grace period, which protects the
+// segments of appends in flight, NUM_BATCHES times or forever). Commit
+// attempts of the other modes give up after 300 ms. The maintenance modes
+// write nothing to the ack file.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -45,10 +47,12 @@ int main(int argc, char** argv) {
       if (mode == "compact") {
         dp::CompactionOptions o;
         o.target_rows_per_segment = static_cast<uint64_t>(rows) * 8;
+        o.max_commit_attempt_us = 300'000;
         st = ds->Compact(o).status();
       } else {
         dp::RetentionOptions r;
         r.keep_last = 3;
+        r.grace_period_us = 600'000;  // > the 300 ms commit attempts of the other modes
         st = ds->ExpireVersions(r).status();
         if (st.ok()) st = ds->CollectGarbage({.grace_period_us = 10'000'000}).status();
       }
@@ -64,7 +68,9 @@ int main(int argc, char** argv) {
   const int ack = ::open(argv[7], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (ack < 0) return 4;
   for (long long b = first; num == 0 || b < first + num; ++b) {
-    auto v = dp::testing::AppendBatch(*ds, b * rows, static_cast<size_t>(rows));
+    dp::TransactionOptions o;
+    o.max_commit_attempt_us = 300'000;  // the `gc` mode's retention fence is longer
+    auto v = dp::testing::AppendBatch(*ds, b * rows, static_cast<size_t>(rows), o);
     if (!v.ok()) {
       std::fprintf(stderr, "batch %lld: %s\n", b, v.status().ToString().c_str());
       return 5;

@@ -166,6 +166,11 @@ struct TransactionOptions {
   int max_retries = 64;
   // Snapshots datasets: the time the content describes (default: commit time).
   std::optional<int64_t> as_of_us;
+  // A commit attempt (read the latest version .. publish the next) that
+  // takes longer is not published and is retried: together with retention's
+  // grace period, which must be longer, this keeps a slow commit from
+  // reusing the number of a version expired meanwhile.
+  int64_t max_commit_attempt_us = 60'000'000;
 };
 
 // A pending commit. Abandoning it (destructor) removes its segment files.
@@ -206,12 +211,18 @@ struct CompactionOptions {
   uint64_t target_rows_per_segment = 1ull << 20;
   WriterOptions writer;
   std::string committer = "dpstore-compaction";
+  int64_t max_commit_attempt_us = 60'000'000;  // see TransactionOptions
 };
 
 struct RetentionOptions {
   std::optional<uint64_t> keep_last;     // keep the newest N versions
   std::optional<int64_t> keep_age_us;    // keep versions younger than this
   std::optional<int64_t> now_us;         // default: the clock
+  // A version is only removed once its successor is older than this, so
+  // that a commit in flight can never reuse the number of an expired version
+  // (commit attempts give up after 60 s). 0 is safe only while no writer
+  // runs (spec/layout.md §"Retention").
+  int64_t grace_period_us = 600ll * 1000 * 1000;  // 10 minutes
 };
 
 struct GcOptions {
