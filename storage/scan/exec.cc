@@ -83,7 +83,7 @@ Result<Source> OpenSource(const ScanSource& source, const Plan& plan, bool skip_
       return Status::InvalidArgument("scan: part " + std::to_string(p) + " has neither a segment nor an open function");
     }
     if (skip_corrupt) {
-      const VerifyReport report = op.segment->Verify();
+      const VerifyReport report = op.segment->rep().Verify();
       if (!report.ok()) {
         st.skipped_parts.push_back(part_name + ": " + report.issues.front().what +
                                    (report.issues.size() > 1
