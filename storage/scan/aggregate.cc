@@ -5,6 +5,7 @@
 // result never depends on the thread count.
 #include "storage/scan/aggregate.h"
 
+#include <tbb/enumerable_thread_specific.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -983,6 +984,82 @@ int64_t BucketStart(int64_t v, TimeBucket b, const DataType& type) {
   return v;
 }
 
+namespace {
+
+// Group ids in result order: by the keys, nulls first, then ascending in the
+// key's domain (floats with NaN last, strings bytewise). Sorting ids on the
+// raw key words, not rows of Values, keeps a million groups cheap.
+std::vector<uint32_t> SortedGroups(const Query& q, const Partial& p) {
+  std::vector<uint32_t> order(p.groups.size());
+  for (uint32_t g = 0; g < order.size(); ++g) order[g] = g;
+  if (q.keys.empty()) return order;
+  auto compare = [&](size_t k, uint32_t a, uint32_t b) -> int {
+    const unsigned bit = 1u << k;
+    const bool na = (p.groups.nulls(a) & bit) != 0;
+    const bool nb = (p.groups.nulls(b) & bit) != 0;
+    if (na != nb) return na ? -1 : 1;
+    if (na) return 0;
+    const uint64_t wa = p.groups.key(a)[k], wb = p.groups.key(b)[k];
+    const KeyPlan& kp = q.keys[k];
+    if (kp.bucket != TimeBucket::kNone || kp.domain == Domain::kSigned) {
+      return int64_t(wa) < int64_t(wb) ? -1 : int64_t(wa) > int64_t(wb);
+    }
+    switch (kp.domain) {
+      case Domain::kFloat: {
+        const double x = std::bit_cast<double>(wa), y = std::bit_cast<double>(wb);
+        if (std::isnan(x) != std::isnan(y)) return std::isnan(x) ? 1 : -1;  // NaN last
+        if (std::isnan(x) || x == y) return 0;
+        return x < y ? -1 : 1;
+      }
+      case Domain::kBytes: {
+        const int c = std::string_view(p.strings.Get(uint32_t(wa))).compare(p.strings.Get(uint32_t(wb)));
+        return c < 0 ? -1 : c > 0;
+      }
+      default: return wa < wb ? -1 : wa > wb;  // unsigned, bool
+    }
+  };
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    for (size_t k = 0; k < q.keys.size(); ++k) {
+      if (const int c = compare(k, a, b)) return c < 0;
+    }
+    return false;
+  });
+  return order;
+}
+
+// The result table of a finished aggregation.
+Result<AggregateResult> Finish(const Query& q, const Source& src, Partial& total) {
+  AggregateResult out;
+  for (const KeyPlan& k : q.keys) {
+    out.names.push_back(k.name);
+    out.types.push_back(k.type);
+  }
+  for (const AggPlan& a : q.aggs) {
+    out.names.push_back(a.name);
+    out.types.push_back(a.out_type);
+  }
+  out.num_keys = q.keys.size();
+  out.rows.reserve(total.groups.size());
+  for (uint32_t g : SortedGroups(q, total)) {
+    std::vector<Value> row;
+    row.reserve(out.names.size());
+    for (size_t k = 0; k < q.keys.size(); ++k) row.push_back(KeyValue(q.keys[k], total, g, k));
+    for (size_t a = 0; a < q.aggs.size(); ++a) {
+      DP_ASSIGN_OR_RETURN(Value v, AggValue(q.aggs[a], total.aggs[a], g));
+      row.push_back(std::move(v));
+    }
+    out.rows.push_back(std::move(row));
+  }
+  out.stats = src.stats;
+  out.stats.pages_read = total.counters.pages_read;
+  out.stats.bytes_read = total.counters.bytes_read;
+  out.stats.rows_scanned = total.counters.rows_scanned;
+  out.stats.rows_matched = total.counters.rows_matched;
+  return out;
+}
+
+}  // namespace
+
 Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& spec, const AggregateSpec& agg) {
   DP_ASSIGN_OR_RETURN(Query q, MakeQuery(source, spec, agg));
   DP_ASSIGN_OR_RETURN(Source src, OpenSource(source, q.plan, spec.skip_corrupt_parts));
@@ -993,8 +1070,30 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
     total.groups.FindOrInsert(nullptr, 0);
     total.Grow(q);
   }
-  // Partials are merged in morsel order as they become ready.
   const size_t n = src.morsels.size();
+  // Float sums are the only aggregates whose result depends on the order of
+  // additions. Without them, each worker thread accumulates all its morsels
+  // into one partial and the few thread partials are merged at the end:
+  // far fewer table builds and merges for high-cardinality keys.
+  const bool order_free = std::none_of(q.aggs.begin(), q.aggs.end(), [](const AggPlan& a) {
+    return a.domain == Domain::kFloat && (a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg);
+  });
+  if (order_free) {
+    tbb::enumerable_thread_specific<std::unique_ptr<Partial>> local;
+    DP_RETURN_IF_ERROR(ParallelFor(spec.threads, n, [&](size_t i) -> Status {
+      std::unique_ptr<Partial>& part = local.local();
+      if (!part) part = std::make_unique<Partial>(q);
+      const Morsel& m = src.morsels[i];
+      MorselAggregator run(q, src.parts[m.part], m, part.get());
+      return run.Run();
+    }));
+    for (std::unique_ptr<Partial>& part : local) {
+      if (part) DP_RETURN_IF_ERROR(Merge(q, total, *part));
+    }
+    return Finish(q, src, total);
+  }
+  // Otherwise partials are per morsel, merged in morsel order as they become
+  // ready: the same additions in the same order for any thread count.
   std::vector<std::unique_ptr<Partial>> ready(n);
   std::mutex mu;
   size_t next = 0;
@@ -1013,50 +1112,8 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
     return Status::OK();
   });
   DP_RETURN_IF_ERROR(st);
-
-  AggregateResult out;
-  for (const KeyPlan& k : q.keys) {
-    out.names.push_back(k.name);
-    out.types.push_back(k.type);
-  }
-  for (const AggPlan& a : q.aggs) {
-    out.names.push_back(a.name);
-    out.types.push_back(a.out_type);
-  }
-  out.num_keys = q.keys.size();
-  out.rows.reserve(total.groups.size());
-  for (uint32_t g = 0; g < total.groups.size(); ++g) {
-    std::vector<Value> row;
-    row.reserve(out.names.size());
-    for (size_t k = 0; k < q.keys.size(); ++k) row.push_back(KeyValue(q.keys[k], total, g, k));
-    for (size_t a = 0; a < q.aggs.size(); ++a) {
-      DP_ASSIGN_OR_RETURN(Value v, AggValue(q.aggs[a], total.aggs[a], g));
-      row.push_back(std::move(v));
-    }
-    out.rows.push_back(std::move(row));
-  }
-  const size_t nk = q.keys.size();
-  std::sort(out.rows.begin(), out.rows.end(), [nk](const std::vector<Value>& a, const std::vector<Value>& b) {
-    for (size_t k = 0; k < nk; ++k) {
-      if (a[k].is_null() != b[k].is_null()) return a[k].is_null();
-      if (a[k].is_null()) continue;
-      if (a[k].is_double() && b[k].is_double()) {
-        const double x = a[k].as_double(), y = b[k].as_double();
-        if (std::isnan(x) != std::isnan(y)) return std::isnan(y);  // NaN last
-        if (!std::isnan(x) && x != y) return x < y;
-        continue;
-      }
-      const int c = CompareValues(a[k], b[k]);
-      if (c != 0) return c < 0;
-    }
-    return false;
-  });
-  out.stats = src.stats;
-  out.stats.pages_read = total.counters.pages_read;
-  out.stats.bytes_read = total.counters.bytes_read;
-  out.stats.rows_scanned = total.counters.rows_scanned;
-  out.stats.rows_matched = total.counters.rows_matched;
-  return out;
+  return Finish(q, src, total);
 }
+
 
 }  // namespace dp::internal::scan
