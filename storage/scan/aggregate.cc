@@ -5,7 +5,7 @@
 // result never depends on the thread count.
 #include "storage/scan/aggregate.h"
 
-#include <tbb/enumerable_thread_specific.h>
+#include <tbb/task_arena.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -1079,9 +1079,16 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
     return a.domain == Domain::kFloat && (a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg);
   });
   if (order_free) {
-    tbb::enumerable_thread_specific<std::unique_ptr<Partial>> local;
+    // One slot per worker of the arena ParallelFor runs in (its size is at
+    // most max(default concurrency, threads)); the last slot serves the
+    // inline single-threaded run. (Not tbb::enumerable_thread_specific: its
+    // storage comes from tbbmalloc, invisible to ThreadSanitizer.)
+    const int slots = std::max(tbb::this_task_arena::max_concurrency(), spec.threads) + 1;
+    std::vector<std::unique_ptr<Partial>> local(static_cast<size_t>(slots));
     DP_RETURN_IF_ERROR(ParallelFor(spec.threads, n, [&](size_t i) -> Status {
-      std::unique_ptr<Partial>& part = local.local();
+      int slot = tbb::this_task_arena::current_thread_index();
+      if (slot < 0 || slot >= slots - 1) slot = slots - 1;
+      std::unique_ptr<Partial>& part = local[size_t(slot)];
       if (!part) part = std::make_unique<Partial>(q);
       const Morsel& m = src.morsels[i];
       MorselAggregator run(q, src.parts[m.part], m, part.get());
