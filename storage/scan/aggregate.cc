@@ -148,6 +148,56 @@ struct AggPlan {
 struct AggState {
   std::vector<int64_t> count;  // rows / non-null values
   std::vector<Int128> isum;
+  // Integer sums accumulate in 64 bits while a bound proves they cannot
+  // overflow (|partial| <= the bounds reserved since the last flush), and
+  // are added into isum by Flush64().
+  std::vector<int64_t> isum64;
+  uint64_t room64 = kRoom64;
+  static constexpr uint64_t kRoom64 = uint64_t{1} << 62;
+
+  // Reserves room for `m` values of magnitude <= `bound` in the 64-bit
+  // partials; false when they must go to isum directly (bound too large to
+  // be worth flushing for).
+  bool Reserve64(uint64_t bound, uint32_t m) {
+    // Flushes cost O(groups): at most one per 64 * groups / 1024 windows.
+    if (bound > (kRoom64 >> 6) / kBlockSize / std::max<size_t>(1, isum64.size() / kBlockSize)) return false;
+    const uint64_t need = bound * m;
+    if (need > room64) Flush64();
+    room64 -= need;
+    return true;
+  }
+  void Flush64() {
+    for (size_t g = 0; g < isum64.size(); ++g) {
+      isum[g] += isum64[g];
+      isum64[g] = 0;
+    }
+    room64 = kRoom64;
+  }
+
+  // Float sums of a dictionary-coded column count (group, code) pairs of
+  // the current page and fold them into fsum/count (group by group, code by
+  // code: an order fixed by the data, not by the threads) when the page
+  // changes and at the end of the morsel: one increment per row instead of
+  // a value lookup, a float add and a count.
+  static constexpr size_t kMaxCodeCounts = size_t{1} << 16;  // groups x entries
+  std::vector<uint32_t> code_counts;  // [group * entries + code]
+  std::vector<double> code_values;    // the page's entries
+  uint64_t code_serial = UINT64_MAX;  // the page they belong to
+  void FoldCodes() {
+    const size_t d = code_values.size();
+    if (d == 0) return;
+    const size_t groups = code_counts.size() / d;
+    for (size_t g = 0; g < groups; ++g) {
+      uint32_t* h = code_counts.data() + g * d;
+      for (size_t c = 0; c < d; ++c) {
+        if (h[c] == 0) continue;
+        fsum[g] += double(h[c]) * code_values[c];
+        count[g] += h[c];
+        h[c] = 0;
+      }
+    }
+    code_serial = UINT64_MAX;
+  }
   std::vector<double> fsum;
   std::vector<int64_t> imm;    // min/max, signed domain
   std::vector<uint64_t> umm;   // unsigned/bool
@@ -163,8 +213,12 @@ struct AggState {
     switch (a.kind) {
       case AggregateKind::kSum:
       case AggregateKind::kAvg:
-        if (a.domain == Domain::kFloat) fsum.resize(n, 0.0);
-        else isum.resize(n, 0);
+        if (a.domain == Domain::kFloat) {
+          fsum.resize(n, 0.0);
+        } else {
+          isum.resize(n, 0);
+          isum64.resize(n, 0);
+        }
         break;
       case AggregateKind::kMin:
       case AggregateKind::kMax:
@@ -189,7 +243,7 @@ struct AggState {
     }
   }
   uint64_t bytes() const {
-    uint64_t b = count.size() * 8 + isum.size() * 16 + fsum.size() * 8 + imm.size() * 8 + umm.size() * 8 +
+    uint64_t b = count.size() * 8 + isum.size() * 16 + isum64.size() * 8 + fsum.size() * 8 + imm.size() * 8 + umm.size() * 8 +
                  fmm.size() * 8 + smm.size() * 32 + bitmap.size() * 8 + hll.size() * Hll::kM;
     for (const auto& s : sets) b += s->bytes();
     for (const auto& s : ssets) b += s->size() * 48;
@@ -304,6 +358,23 @@ struct Window {
   bool all = false;             // every row selected and gid all 0
 };
 
+// The largest |v| of n values (a bound for 64-bit partial sums).
+template <typename T>
+uint64_t MaxMagnitude(const T* v, uint32_t n) {
+  if constexpr (std::is_signed_v<T>) {
+    T lo = 0, hi = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      lo = std::min(lo, v[i]);
+      hi = std::max(hi, v[i]);
+    }
+    return std::max(uint64_t(hi), uint64_t(0) - uint64_t(int64_t(lo)));
+  } else {
+    T hi = 0;
+    for (uint32_t i = 0; i < n; ++i) hi = std::max(hi, v[i]);
+    return uint64_t(hi);
+  }
+}
+
 template <typename T>
 void UpdateNumeric(const AggPlan& a, AggState& s, const T* v, const uint8_t* valid, const Window& w) {
   const uint32_t* sel = w.sel;
@@ -323,6 +394,19 @@ void UpdateNumeric(const AggPlan& a, AggState& s, const T* v, const uint8_t* val
           for (uint32_t i = 0; i < w.m; ++i) {
             sum[gid[i]] += double(v[sel[i]]);
             count[gid[i]] += 1;
+          }
+        } else if (s.Reserve64(MaxMagnitude(v, w.n), w.m)) {
+          int64_t* sum = s.isum64.data();
+          if (w.m == w.n) {  // every row selected: sel is the identity
+            for (uint32_t i = 0; i < w.m; ++i) {
+              sum[gid[i]] += int64_t(v[i]);
+              count[gid[i]] += 1;
+            }
+          } else {
+            for (uint32_t i = 0; i < w.m; ++i) {
+              sum[gid[i]] += int64_t(v[sel[i]]);
+              count[gid[i]] += 1;
+            }
           }
         } else {
           Int128* sum = s.isum.data();
@@ -473,7 +557,13 @@ class MorselAggregator {
   }
 
   Status Run() {
-    return exec_.Run([&](uint64_t row, uint32_t n, const uint8_t* mask) { return OnWindow(row, n, mask); });
+    DP_RETURN_IF_ERROR(
+        exec_.Run([&](uint64_t row, uint32_t n, const uint8_t* mask) { return OnWindow(row, n, mask); }));
+    for (AggState& s : out_->aggs) {
+      s.Flush64();
+      s.FoldCodes();
+    }
+    return Status::OK();
   }
 
  private:
@@ -600,6 +690,14 @@ class MorselAggregator {
     } else {
       uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
       for (uint32_t i = 0; i < m; ++i) {
+        // Runs of one key (time buckets of a sorted column, clustered
+        // keys) reuse the previous row's group without hashing.
+        bool same = i > 0 && nulls_[i] == nulls_[i - 1];
+        for (size_t k = 0; k < nk; ++k) same &= words_[k][i] == words_[k][i - (i > 0)];
+        if (same) {
+          gid_[i] = gid_[i - 1];
+          continue;
+        }
         for (size_t k = 0; k < nk; ++k) key[k] = words_[k][i];
         gid_[i] = p.groups.FindOrInsert(key, nulls_[i]);
       }
@@ -656,12 +754,49 @@ class MorselAggregator {
         return Status::OK();
       }
     }
+    if (a.domain == Domain::kFloat && (a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg) &&
+        valid == nullptr) {
+      DP_ASSIGN_OR_RETURN(bool done, UpdateFloatSumByCodes(c, s, w));
+      if (done) return Status::OK();
+    }
     DP_ASSIGN_OR_RETURN(const void* v, c.Values());
     VisitFixed(a.pt, [&](auto tag) {
       using T = decltype(tag);
       UpdateNumeric<T>(a, s, static_cast<const T*>(v), valid, w);
     });
     return Status::OK();
+  }
+
+  // See AggState::code_counts. False: the page has no codes, or groups x
+  // entries is too large to count.
+  Result<bool> UpdateFloatSumByCodes(ColumnCursor& c, AggState& s, const Window& w) {
+    DP_ASSIGN_OR_RETURN(bool has_codes, c.HasCodes());
+    if (!has_codes) return false;
+    const size_t d = c.dictionary().size;
+    const size_t cells = s.count.size() * d;
+    if (cells > AggState::kMaxCodeCounts) return false;
+    if (s.code_serial != c.page_serial()) {
+      s.FoldCodes();
+      const void* e = c.TargetEntries();
+      s.code_values.resize(d);
+      for (size_t k = 0; k < d; ++k) {
+        s.code_values[k] = c.type().id == TypeId::kFloat32 ? double(static_cast<const float*>(e)[k])
+                                                           : static_cast<const double*>(e)[k];
+      }
+      s.code_serial = c.page_serial();
+      s.code_counts.assign(cells, 0);
+    } else if (s.code_counts.size() < cells) {
+      s.code_counts.resize(cells, 0);  // new groups
+    }
+    DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
+    uint32_t* counts = s.code_counts.data();
+    const uint32_t dd = uint32_t(d);
+    if (w.m == w.n) {
+      for (uint32_t i = 0; i < w.m; ++i) counts[w.gid[i] * dd + codes[i]] += 1;
+    } else {
+      for (uint32_t i = 0; i < w.m; ++i) counts[w.gid[i] * dd + codes[w.sel[i]]] += 1;
+    }
+    return true;
   }
 
   struct KeyTable {
