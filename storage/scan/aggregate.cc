@@ -358,21 +358,26 @@ struct Window {
   bool all = false;             // every row selected and gid all 0
 };
 
-// The largest |v| of n values (a bound for 64-bit partial sums).
+// Bits whose OR over values bounds their magnitudes: v for unsigned values,
+// v ^ sign for signed ones (|v| - 1 when negative).
 template <typename T>
-uint64_t MaxMagnitude(const T* v, uint32_t n) {
-  if constexpr (std::is_signed_v<T>) {
-    T lo = 0, hi = 0;
-    for (uint32_t i = 0; i < n; ++i) {
-      lo = std::min(lo, v[i]);
-      hi = std::max(hi, v[i]);
-    }
-    return std::max(uint64_t(hi), uint64_t(0) - uint64_t(int64_t(lo)));
+uint64_t MagnitudeBits(T v) {
+  if constexpr (std::is_signed_v<T>) return uint64_t(int64_t(v) ^ (int64_t(v) >> 63));
+  else return uint64_t(v);
+}
+// A bound on |v| over the window's selected values, for 64-bit partial
+// sums: the OR of their magnitude bits, doubled. Over all n values when
+// most are selected (a branch-free pass that vectorizes), else over the m
+// selected ones.
+template <typename T>
+uint64_t MagnitudeBound(const T* v, uint32_t n, const uint32_t* sel, uint32_t m) {
+  uint64_t bits = 0;
+  if (m * 4 >= n) {
+    for (uint32_t i = 0; i < n; ++i) bits |= MagnitudeBits(v[i]);
   } else {
-    T hi = 0;
-    for (uint32_t i = 0; i < n; ++i) hi = std::max(hi, v[i]);
-    return uint64_t(hi);
+    for (uint32_t i = 0; i < m; ++i) bits |= MagnitudeBits(v[sel[i]]);
   }
+  return bits >= (uint64_t{1} << 62) ? UINT64_MAX : (bits << 1) | 1;
 }
 
 template <typename T>
@@ -395,7 +400,7 @@ void UpdateNumeric(const AggPlan& a, AggState& s, const T* v, const uint8_t* val
             sum[gid[i]] += double(v[sel[i]]);
             count[gid[i]] += 1;
           }
-        } else if (s.Reserve64(MaxMagnitude(v, w.n), w.m)) {
+        } else if (s.Reserve64(MagnitudeBound(v, w.n, sel, w.m), w.m)) {
           int64_t* sum = s.isum64.data();
           if (w.m == w.n) {  // every row selected: sel is the identity
             for (uint32_t i = 0; i < w.m; ++i) {
