@@ -2,6 +2,7 @@
 // blocks"). Compiled with baseline flags: it only tests the CPU and calls
 // through the table of the variant it picked, once.
 #include <cassert>
+#include <cstdlib>
 
 #include "format/bitpack.h"
 #include "format/bitpack_internal.h"
@@ -21,10 +22,21 @@ bool CpuHasAvx512() {
          __builtin_cpu_supports("bmi2");
 }
 
+bool PortableKernelsForced() {
+  const char* v = std::getenv("DP_PORTABLE_KERNELS");
+  return v != nullptr && v[0] == '1';
+}
+
+bool UseAvx2Kernels() {
+  static const bool use = CpuHasAvx2() && !PortableKernelsForced();
+  return use;
+}
+
 const BitpackKernels& ActiveBitpackKernels() {
-  static const BitpackKernels* const active = CpuHasAvx512() ? &kAvx512Kernels
-                                              : CpuHasAvx2()   ? &kAvx2Kernels
-                                                               : &kScalarKernels;
+  static const BitpackKernels* const active = PortableKernelsForced() ? &kScalarKernels
+                                              : CpuHasAvx512()        ? &kAvx512Kernels
+                                              : CpuHasAvx2()          ? &kAvx2Kernels
+                                                                      : &kScalarKernels;
   return *active;
 }
 

@@ -30,7 +30,17 @@ extern const BitpackKernels kAvx512Kernels;
 bool CpuHasAvx2();    // AVX2 + BMI2, as bitpack_avx2.cc is compiled for
 bool CpuHasAvx512();  // AVX-512 F/BW/VL/DQ + BMI2, as bitpack_avx512.cc is compiled for
 
-// The best variant this CPU runs, chosen once.
+// True when the environment sets DP_PORTABLE_KERNELS=1: every runtime
+// dispatch (bit-packing, byte-plane gathers, scan filters) then uses its
+// portable variant, the oracle the SIMD ones are tested against.
+bool PortableKernelsForced();
+
+// Whether the AVX2 variants of the other kernels may run: CpuHasAvx2() and
+// not PortableKernelsForced(). Chosen once.
+bool UseAvx2Kernels();
+
+// The best variant this CPU runs (the scalar one when
+// PortableKernelsForced()), chosen once.
 const BitpackKernels& ActiveBitpackKernels();
 
 }  // namespace dp::format::internal

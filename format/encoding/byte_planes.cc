@@ -11,6 +11,7 @@
 
 #include <cmath>
 
+#include "format/bitpack_internal.h"  // UseAvx2Kernels
 #include "format/codec.h"
 #include "format/encoding/internal.h"
 #include "format/trailer.h"  // kMaxPageRows
@@ -26,6 +27,36 @@ constexpr uint32_t kMaxPlanes = 8;
 // A plane is zstd-compressed only where that saves 1/kPlaneMinSaving of it:
 // entropy decoding runs at ~0.5-1 GB/s, a raw plane at memory speed.
 constexpr uint64_t kPlaneMinSaving = 64;
+
+// acc[i] = Σ_k plane[k][pos + i] << 8k for i < n. The portable loop; the
+// AVX2 copy widens 4 or 8 bytes per instruction where the baseline target
+// (SSE2) needs shuffle chains for 64-bit words (dispatch: UseAvx2Kernels()).
+template <typename W, uint32_t K>
+void GatherPlanes(const uint8_t* const* plane, uint32_t pos, uint32_t n, W* __restrict acc) {
+  const uint8_t* __restrict p[K];
+  for (uint32_t k = 0; k < K; ++k) p[k] = plane[k] + pos;
+  for (uint32_t i = 0; i < n; ++i) {
+    W v = 0;
+    for (uint32_t k = 0; k < K; ++k) v |= W(p[k][i]) << (8 * k);
+    acc[i] = v;
+  }
+}
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DP_PLANES_AVX2 1
+template <typename W, uint32_t K>
+__attribute__((target("avx2"))) void GatherPlanesAvx2(const uint8_t* const* plane, uint32_t pos, uint32_t n,
+                                                      W* __restrict acc) {
+  const uint8_t* __restrict p[K];
+  for (uint32_t k = 0; k < K; ++k) p[k] = plane[k] + pos;
+  for (uint32_t i = 0; i < n; ++i) {
+    W v = 0;
+    for (uint32_t k = 0; k < K; ++k) v |= W(p[k][i]) << (8 * k);
+    acc[i] = v;
+  }
+}
+#else
+#define DP_PLANES_AVX2 0
+#endif
 
 // Bytes of residual needed for `width` bits.
 uint32_t PlanesFor(uint32_t width) { return (width + 7) / 8; }
@@ -219,13 +250,10 @@ struct Planes {
 
   template <typename W, uint32_t K>
   void GatherK(uint32_t pos, uint32_t n, W* __restrict acc) const {
-    const uint8_t* __restrict p[K];
-    for (uint32_t k = 0; k < K; ++k) p[k] = plane[k] + pos;
-    for (uint32_t i = 0; i < n; ++i) {
-      W v = 0;
-      for (uint32_t k = 0; k < K; ++k) v |= W(p[k][i]) << (8 * k);
-      acc[i] = v;
-    }
+#if DP_PLANES_AVX2
+    if (UseAvx2Kernels()) return GatherPlanesAvx2<W, K>(plane, pos, n, acc);
+#endif
+    GatherPlanes<W, K>(plane, pos, n, acc);
   }
 
   // Σ residuals of values [pos, pos + n) mod 2^64.

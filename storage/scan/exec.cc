@@ -8,6 +8,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "format/bitpack_internal.h"  // UseAvx2Kernels
+
 namespace dp::internal::scan {
 
 using format::kBlockSize;
@@ -32,6 +34,32 @@ template <typename T, typename Test>
 void TestLoop(const T* v, uint32_t n, bool negate, uint8_t* out, Test test) {
   const uint8_t x = negate;
   for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t(test(v[i])) ^ x;
+}
+
+// Range tests [l, h] of 64-bit values: the baseline x86-64 target has no
+// 64-bit vector compare, so this loop runs scalar there; an AVX2 copy of it
+// vectorizes (measured: 12% of a day-bucketed quarter query was this loop).
+// The portable loop is the oracle (the scan property tests run both where
+// the CPU has AVX2: DP_PORTABLE_KERNELS=1 forces the portable one).
+template <typename T>
+void RangeLoop(const T* v, uint32_t n, T l, T h, uint8_t x, uint8_t* out) {
+  for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t((v[i] >= l) & (v[i] <= h)) ^ x;
+}
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+template <typename T>
+__attribute__((target("avx2"))) void RangeLoopAvx2(const T* v, uint32_t n, T l, T h, uint8_t x, uint8_t* out) {
+  for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t((v[i] >= l) & (v[i] <= h)) ^ x;
+}
+#endif
+
+template <typename T>
+void RangeTest(const T* v, uint32_t n, T l, T h, bool negate, uint8_t* out) {
+  if constexpr (sizeof(T) == 8) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (format::internal::UseAvx2Kernels()) return RangeLoopAvx2(v, n, l, h, uint8_t(negate), out);
+#endif
+  }
+  RangeLoop(v, n, l, h, uint8_t(negate), out);
 }
 
 }  // namespace
@@ -275,7 +303,7 @@ Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* ou
         const T* p = static_cast<const T*>(v);
         const T l = T(lo), h = T(hi);
         if (leaf.op == Leaf::Op::kRange) {
-          TestLoop(p, n, leaf.negate, out, [l, h](T x) { return (x >= l) & (x <= h); });
+          RangeTest(p, n, l, h, leaf.negate, out);
         } else if (leaf.domain == Domain::kFloat) {
           TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestFloat(double(x)); });
         } else if (leaf.domain == Domain::kSigned) {
