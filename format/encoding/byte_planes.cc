@@ -31,8 +31,11 @@ constexpr uint64_t kPlaneMinSaving = 64;
 // acc[i] = Σ_k plane[k][pos + i] << 8k for i < n. The portable loop; the
 // AVX2 copy widens 4 or 8 bytes per instruction where the baseline target
 // (SSE2) needs shuffle chains for 64-bit words (dispatch: UseAvx2Kernels()).
+// always_inline: the body is compiled once per caller's target (a
+// default-target function may be inlined into an AVX2 one).
 template <typename W, uint32_t K>
-void GatherPlanes(const uint8_t* const* plane, uint32_t pos, uint32_t n, W* __restrict acc) {
+[[gnu::always_inline]] inline void GatherPlanes(const uint8_t* const* plane, uint32_t pos, uint32_t n,
+                                                W* __restrict acc) {
   const uint8_t* __restrict p[K];
   for (uint32_t k = 0; k < K; ++k) p[k] = plane[k] + pos;
   for (uint32_t i = 0; i < n; ++i) {
@@ -46,13 +49,7 @@ void GatherPlanes(const uint8_t* const* plane, uint32_t pos, uint32_t n, W* __re
 template <typename W, uint32_t K>
 __attribute__((target("avx2"))) void GatherPlanesAvx2(const uint8_t* const* plane, uint32_t pos, uint32_t n,
                                                       W* __restrict acc) {
-  const uint8_t* __restrict p[K];
-  for (uint32_t k = 0; k < K; ++k) p[k] = plane[k] + pos;
-  for (uint32_t i = 0; i < n; ++i) {
-    W v = 0;
-    for (uint32_t k = 0; k < K; ++k) v |= W(p[k][i]) << (8 * k);
-    acc[i] = v;
-  }
+  GatherPlanes<W, K>(plane, pos, n, acc);
 }
 #else
 #define DP_PLANES_AVX2 0
