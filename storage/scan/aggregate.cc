@@ -244,8 +244,9 @@ struct AggState {
     }
   }
   uint64_t bytes() const {
-    uint64_t b = count.size() * 8 + isum.size() * 16 + isum64.size() * 8 + fsum.size() * 8 + imm.size() * 8 + umm.size() * 8 +
-                 fmm.size() * 8 + smm.size() * 32 + bitmap.size() * 8 + hll.size() * Hll::kM;
+    uint64_t b = count.size() * 8 + isum.size() * 16 + isum64.size() * 8 + fsum.size() * 8 + imm.size() * 8 +
+                 umm.size() * 8 + fmm.size() * 8 + smm.size() * 32 + bitmap.size() * 8 + hll.size() * Hll::kM +
+                 code_counts.size() * 4 + code_values.size() * 8;
     for (const auto& s : sets) b += s->bytes();
     for (const auto& s : ssets) b += s->size() * 48;
     return b;
