@@ -35,6 +35,15 @@ bool CpuHasAvx512();  // AVX-512 F/BW/VL/DQ + BMI2, as bitpack_avx512.cc is comp
 // portable variant, the oracle the SIMD ones are tested against.
 bool PortableKernelsForced();
 
+// 1 where the compiler can build AVX2 copies of a function beside the
+// baseline one (__attribute__((target("avx2")))), to be picked at run time
+// with UseAvx2Kernels().
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DP_AVX2_FUNCTIONS 1
+#else
+#define DP_AVX2_FUNCTIONS 0
+#endif
+
 // Whether the AVX2 variants of the other kernels may run: CpuHasAvx2() and
 // not PortableKernelsForced(). Chosen once.
 bool UseAvx2Kernels();

@@ -44,15 +44,12 @@ template <typename W, uint32_t K>
     acc[i] = v;
   }
 }
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define DP_PLANES_AVX2 1
+#if DP_AVX2_FUNCTIONS
 template <typename W, uint32_t K>
 __attribute__((target("avx2"))) void GatherPlanesAvx2(const uint8_t* const* plane, uint32_t pos, uint32_t n,
                                                       W* __restrict acc) {
   GatherPlanes<W, K>(plane, pos, n, acc);
 }
-#else
-#define DP_PLANES_AVX2 0
 #endif
 
 // Bytes of residual needed for `width` bits.
@@ -195,19 +192,7 @@ Status EncodeIntegerPlanes(Encoding e, const PageValues& in, const IntegerStats&
 Status EncodeDictionaryPlanesWith(const PageValues& in, const Dictionary& dict, const PlaneEstimate& est,
                                   uint32_t planes, std::vector<uint8_t>* out) {
   const size_t start = out->size();
-  const auto size = uint32_t(dict.first.size());
-  Append<uint32_t>(out, size);
-  Append<uint32_t>(out, planes);  // u8 planes + 3 zero bytes
-  if (in.type == PhysicalType::kBytes) {
-    DP_RETURN_IF_ERROR(AppendStringTable(size, [&](uint32_t k) { return in.strings[dict.first[k]]; }, out));
-  } else {
-    VisitBits(in.type, [&](auto b) {
-      using B = decltype(b);
-      const auto* v = static_cast<const B*>(in.values);
-      for (uint32_t k = 0; k < size; ++k) Append<B>(out, v[dict.first[k]]);
-    });
-  }
-  PadTo8(out, start);
+  DP_RETURN_IF_ERROR(AppendDictionaryHead(in, dict, planes, out));
   return AppendPlanes(est, start, out);
 }
 
@@ -247,7 +232,7 @@ struct Planes {
 
   template <typename W, uint32_t K>
   void GatherK(uint32_t pos, uint32_t n, W* __restrict acc) const {
-#if DP_PLANES_AVX2
+#if DP_AVX2_FUNCTIONS
     if (UseAvx2Kernels()) return GatherPlanesAvx2<W, K>(plane, pos, n, acc);
 #endif
     GatherPlanes<W, K>(plane, pos, n, acc);

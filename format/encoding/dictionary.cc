@@ -188,12 +188,12 @@ bool BuildDictionary(const PageValues& in, DictionaryLimits limits, Dictionary* 
   });
 }
 
-Status EncodeDictionary(const PageValues& in, const Dictionary& dict, std::vector<uint8_t>* out) {
+Status AppendDictionaryHead(const PageValues& in, const Dictionary& dict, uint32_t width_byte,
+                            std::vector<uint8_t>* out) {
   const auto size = uint32_t(dict.first.size());
-  const uint32_t code_width = CodeWidth(size);
   const size_t start = out->size();
   Append<uint32_t>(out, size);
-  Append<uint32_t>(out, code_width);  // u8 code_width + 3 zero bytes
+  Append<uint32_t>(out, width_byte);  // u8 + 3 zero bytes
   if (in.type == PhysicalType::kBytes) {
     DP_RETURN_IF_ERROR(AppendStringTable(size, [&](uint32_t k) { return in.strings[dict.first[k]]; }, out));
   } else {
@@ -204,6 +204,12 @@ Status EncodeDictionary(const PageValues& in, const Dictionary& dict, std::vecto
     });
   }
   PadTo8(out, start);
+  return Status::OK();
+}
+
+Status EncodeDictionary(const PageValues& in, const Dictionary& dict, std::vector<uint8_t>* out) {
+  const uint32_t code_width = CodeWidth(dict.first.size());
+  DP_RETURN_IF_ERROR(AppendDictionaryHead(in, dict, code_width, out));
   AppendPackedBlocks<uint32_t>(
       in.count, code_width,
       [&](uint32_t begin, uint32_t n, uint32_t* words) { std::copy_n(dict.codes.data() + begin, n, words); }, out);

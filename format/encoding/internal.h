@@ -383,6 +383,11 @@ inline constexpr uint32_t kDictionaryProbe = 4096;
 // False (and `dict` unusable) if it gave up.
 bool BuildDictionary(const PageValues& in, DictionaryLimits limits, Dictionary* dict);
 Status EncodeDictionary(const PageValues& in, const Dictionary& dict, std::vector<uint8_t>* out);
+// The head shared by dictionary (4) and dictionary_planes (8): u32 entry
+// count, u8 `width_byte` (code width, or number of planes) + 3 zero bytes,
+// the entries, zero padding to 8 bytes from the payload's start.
+Status AppendDictionaryHead(const PageValues& in, const Dictionary& dict, uint32_t width_byte,
+                            std::vector<uint8_t>* out);
 DecoderResult MakeDictionaryDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
 
 // REQUIRES: all values equal.

@@ -549,43 +549,6 @@ double BlockSumFloat(const T* v, uint32_t n) {
   return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
 
-// Offsets of the rows whose mask byte (0 or 1) is set, 8 rows at a time
-// without a branch per row: the 8 bytes are gathered into a bit set (byte k
-// lands on bit 56 + k of the product; the partial products do not
-// overlap), whose table entry lists the set bits; all 8 slots are written
-// and the count advances by the number set (m + 8 <= i + 8 <= n: in bounds).
-struct SetBitTable {
-  uint8_t offsets[256][8];
-  uint8_t count[256];  // not std::popcount: the baseline target has no POPCNT (a libgcc call)
-  constexpr SetBitTable() : offsets(), count() {
-    for (int b = 0; b < 256; ++b) {
-      int k = 0;
-      for (int bit = 0; bit < 8; ++bit) {
-        if (b & (1 << bit)) offsets[b][k++] = uint8_t(bit);
-      }
-      count[b] = uint8_t(k);
-    }
-  }
-};
-constexpr SetBitTable kSetBits;
-
-uint32_t SelectRows(const uint8_t* mask, uint32_t n, uint32_t* sel) {
-  uint32_t m = 0, i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, mask + i, 8);
-    const uint32_t bits = uint32_t((w * 0x0102040810204080ull) >> 56);
-    const uint8_t* o = kSetBits.offsets[bits];
-    for (int k = 0; k < 8; ++k) sel[m + k] = i + o[k];
-    m += kSetBits.count[bits];
-  }
-  for (; i < n; ++i) {
-    sel[m] = i;
-    m += mask[i];
-  }
-  return m;
-}
-
 // ---- the morsel runner ----
 
 class MorselAggregator {
@@ -614,13 +577,7 @@ class MorselAggregator {
   Status OnWindow(uint64_t, uint32_t n, const uint8_t* mask) {
     Window w;
     w.n = n;
-    uint32_t m = 0;
-    if (mask == nullptr) {
-      for (uint32_t i = 0; i < n; ++i) sel_[i] = i;
-      m = n;
-    } else {
-      m = SelectRows(mask, n, sel_);
-    }
+    const uint32_t m = SelectRows(mask, n, sel_);
     w.m = m;
     w.sel = sel_;
     if (q_.keys.empty()) {

@@ -45,7 +45,7 @@ template <typename T>
 [[gnu::always_inline]] inline void RangeLoop(const T* v, uint32_t n, T l, T h, uint8_t x, uint8_t* out) {
   for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t((v[i] >= l) & (v[i] <= h)) ^ x;
 }
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if DP_AVX2_FUNCTIONS
 template <typename T>
 __attribute__((target("avx2"))) void RangeLoopAvx2(const T* v, uint32_t n, T l, T h, uint8_t x, uint8_t* out) {
   RangeLoop(v, n, l, h, x, out);  // inlined and compiled for AVX2
@@ -55,7 +55,7 @@ __attribute__((target("avx2"))) void RangeLoopAvx2(const T* v, uint32_t n, T l, 
 template <typename T>
 void RangeTest(const T* v, uint32_t n, T l, T h, bool negate, uint8_t* out) {
   if constexpr (sizeof(T) == 8) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if DP_AVX2_FUNCTIONS
     if (format::internal::UseAvx2Kernels()) return RangeLoopAvx2(v, n, l, h, uint8_t(negate), out);
 #endif
   }

@@ -9,6 +9,7 @@ namespace dp {
 using internal::scan::ColumnCursor;
 using internal::scan::Counters;
 using internal::scan::MorselExec;
+using internal::scan::SelectRows;
 
 namespace {
 
@@ -70,16 +71,7 @@ Status Scanner::Rep::ScanMorsel(size_t index, std::vector<Owned>* out, Counters*
   Owned cur = fresh();
   alignas(64) uint32_t sel[format::kBlockSize];
   Status st = exec.Run([&](uint64_t, uint32_t n, const uint8_t* mask) -> Status {
-    uint32_t sn = 0;
-    if (mask == nullptr) {
-      for (uint32_t i = 0; i < n; ++i) sel[i] = i;
-      sn = n;
-    } else {
-      for (uint32_t i = 0; i < n; ++i) {
-        sel[sn] = i;
-        sn += mask[i];
-      }
-    }
+    const uint32_t sn = SelectRows(mask, n, sel);
     if (cur.rows > 0 && cur.rows + sn > spec.batch_rows) {
       out->push_back(std::move(cur));
       cur = fresh();
