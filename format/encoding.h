@@ -71,6 +71,14 @@ Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options
 // EncodeValues() choice after the codec.
 Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out);
 
+// The radix candidate of a page (for_radix for integers of a range below
+// 2^21, dictionary_radix for other types with a small dictionary), where it
+// stores fewer bits per value than bit-packing: appends its payload and
+// returns its encoding if the payload is at most `limit` bytes; otherwise
+// leaves `out` as it was and returns nullopt (also for bool, empty or
+// constant pages).
+Result<std::optional<Encoding>> EncodeRadix(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out);
+
 // The required-feature bits (format/version.h) a file with a page of `e`
 // must set: 0 for the encodings of format 1.0.
 uint64_t RequiredFeatures(Encoding e);

@@ -14,7 +14,7 @@ namespace dp::format {
 inline constexpr std::array<uint8_t, 8> kSegmentMagic = {0x89, 'D', 'P', 'C', '\r', '\n', 0x1A, '\n'};
 
 inline constexpr uint16_t kFormatMajor = 1;         // written by this build
-inline constexpr uint16_t kFormatMinor = 1;
+inline constexpr uint16_t kFormatMinor = 2;
 inline constexpr uint16_t kMinReadableMajor = 1;    // oldest major this build reads
 inline constexpr uint16_t kInvalidVersion = 0xFFFF; // sentinel, never written
 
@@ -24,9 +24,12 @@ inline constexpr uint16_t kInvalidVersion = 0xFFFF; // sentinel, never written
 //
 // Format 1.0 defines none. Format 1.1: bit 0, byte_planes: pages may use the
 // encodings for_planes (6), delta_planes (7), dictionary_planes (8).
+// Format 1.2: bit 1, radix: pages may use for_radix (9), dictionary_radix (10).
 inline constexpr uint64_t kFeatureBytePlanes = uint64_t{1} << 0;
+inline constexpr uint64_t kFeatureRadix = uint64_t{1} << 1;
 inline constexpr uint64_t kFeaturesOfFormat1_0 = 0;  // what a 1.0 reader knows
-inline constexpr uint64_t kKnownRequiredFeatures = kFeatureBytePlanes;
+inline constexpr uint64_t kFeaturesOfFormat1_1 = kFeatureBytePlanes;
+inline constexpr uint64_t kKnownRequiredFeatures = kFeatureBytePlanes | kFeatureRadix;
 
 // The required-feature bits of `required` that a reader knowing `known`
 // does not understand: nonzero means it must refuse the file (NotSupported).

@@ -145,9 +145,25 @@ class ColumnBuilder {
         codec = try_codec;
       }
     }
+    // A radix page where it is smaller than that choice: it decodes faster
+    // than any codec, a little slower than bit-packing (so it must save 3%
+    // over an uncompressed page).
+    const std::vector<uint8_t>* body = &body_;
+    if (UseRadix() && body_.size() >= 256) {
+      const double limit = (codec == Codec::kNone ? 0.97 : 1.0) * double(stored->size());
+      if (limit > double(payload_at)) {
+        radix_.assign(body_.begin(), body_.begin() + payload_at);
+        DP_ASSIGN_OR_RETURN(std::optional<Encoding> radix_enc,
+                            format::EncodeRadix(pv, uint64_t(limit) - payload_at, &radix_));
+        if (radix_enc) {
+          enc = *radix_enc;
+          codec = Codec::kNone;
+          stored = body = &radix_;
+        }
+      }
+    }
     // A byte-plane page (its planes zstd-compressed inside, no page codec)
     // where it beats that choice's stored size by min_byte_planes_saving.
-    const std::vector<uint8_t>* body = &body_;
     if (UseBytePlanes() && body_.size() >= 256) {
       const double limit = (1.0 - options_.min_byte_planes_saving) * double(stored->size());
       if (limit > double(payload_at)) {
@@ -256,6 +272,10 @@ class ColumnBuilder {
  private:
   // Pages that a forced encoding does not apply to get the automatic choice,
   // byte planes included.
+  bool UseRadix() const {
+    return options_.radix_encodings &&
+           (!options_.force_encoding || !format::EncodingSupports(*options_.force_encoding, type_));
+  }
   bool UseBytePlanes() const {
     return (!options_.force_encoding || !format::EncodingSupports(*options_.force_encoding, type_)) &&
            options_.min_byte_planes_saving < 1 &&
@@ -306,7 +326,7 @@ class ColumnBuilder {
   std::string arena_;
   std::vector<uint32_t> offsets_, lengths_;
   std::vector<std::string_view> views_;
-  std::vector<uint8_t> body_, compressed_, planes_;
+  std::vector<uint8_t> body_, compressed_, planes_, radix_;
   // current chunk
   ChunkRecord chunk_;
   std::vector<uint8_t> chunk_buf_;

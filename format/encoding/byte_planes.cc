@@ -602,39 +602,12 @@ DecoderResult MakeDictionaryPlanesDecoder(PhysicalType t, std::span<const uint8_
                           std::to_string(num) + " code planes, a dictionary of " + std::to_string(size) +
                               " entries needs " + std::to_string(PlanesFor(CodeWidth(size))));
   }
-  const std::span<const uint8_t> rest = payload.subspan(kDictionaryHeaderSize);
-  uint64_t entry_bytes = 0;
-  StringTable strings;
-  if (t == PhysicalType::kBytes) {
-    DP_ASSIGN_OR_RETURN(strings, ParseStringTable(rest, size, kE, count));
-    entry_bytes = strings.bytes;
-  } else {
-    entry_bytes = uint64_t{size} * PhysicalWidth(t);
-    if (rest.size() < entry_bytes) {
-      return PageCorruption(kE, t, count,
-                            "payload is " + std::to_string(payload.size()) + " bytes, too short for " +
-                                std::to_string(size) + " dictionary entries");
-    }
-  }
-  const uint64_t codes_at = DictionaryCodesOffset(entry_bytes);
-  if (payload.size() < codes_at) {
-    return PageCorruption(kE, t, count, "payload ends inside the padding after the dictionary");
-  }
-  if (!IsZero(rest.data() + entry_bytes, codes_at - kDictionaryHeaderSize - entry_bytes)) {
-    return PageCorruption(kE, t, count, "padding after the dictionary is not zero");
-  }
-  DP_ASSIGN_OR_RETURN(std::unique_ptr<Planes> planes, ParsePlanes(kE, t, payload, codes_at, num, count));
-  if (t == PhysicalType::kBytes) {
-    std::vector<std::string_view> entries(size);
-    for (uint32_t k = 0; k < size; ++k) entries[k] = strings.Get(k);
+  DP_ASSIGN_OR_RETURN(const DictionaryHead head, ParseDictionaryHead(kE, t, count, payload, size));
+  DP_ASSIGN_OR_RETURN(std::unique_ptr<Planes> planes, ParsePlanes(kE, t, payload, head.codes_at, num, count));
+  return WithDictionaryEntries(t, head, size, [&](auto entries) -> DecoderResult {
+    using Entry = typename decltype(entries)::value_type;
     return std::unique_ptr<PageDecoder>(
-        new DictionaryPlanesDecoder<std::string_view>(std::move(entries), std::move(planes), t, count));
-  }
-  return VisitBits(t, [&](auto b) -> DecoderResult {
-    using B = decltype(b);
-    std::vector<B> entries(size);
-    std::memcpy(entries.data(), rest.data(), size_t{size} * sizeof(B));
-    return std::unique_ptr<PageDecoder>(new DictionaryPlanesDecoder<B>(std::move(entries), std::move(planes), t, count));
+        new DictionaryPlanesDecoder<Entry>(std::move(entries), std::move(planes), t, count));
   });
 }
 

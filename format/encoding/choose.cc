@@ -33,7 +33,8 @@ IntegerStats AnalyzeIntegersT(const T* v, uint32_t count) {
   }
   IntegerStats s;
   s.min = ToWord(lo);
-  s.for_width = uint32_t(std::bit_width(W(ToWord(hi) - ToWord(lo))));
+  s.range = W(ToWord(hi) - ToWord(lo));
+  s.for_width = uint32_t(std::bit_width(W(s.range)));
   if (count > 1) s.min_delta = W(dlo);
   s.delta_widths.resize(block_dhi.size());
   for (size_t b = 0; b < block_dhi.size(); ++b) {
@@ -103,8 +104,9 @@ uint32_t CountRuns(const PageValues& in) {
 Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options, std::vector<uint8_t>* out) {
   using namespace internal;
   if (in.count == 0) return Encoding::kPlain;  // an empty payload, whatever the encoding
+  const bool radix = options.force == Encoding::kForRadix || options.force == Encoding::kDictionaryRadix;
   if (options.force && EncodingSupports(*options.force, in.type) &&
-      (*options.force != Encoding::kConstant || CountRuns(in) == 1)) {
+      (*options.force != Encoding::kConstant || CountRuns(in) == 1) && (!radix || RadixApplies(*options.force, in))) {
     DP_RETURN_IF_ERROR(EncodeWith(*options.force, in, out));
     return *options.force;
   }

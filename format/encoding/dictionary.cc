@@ -216,6 +216,33 @@ Status EncodeDictionary(const PageValues& in, const Dictionary& dict, std::vecto
   return Status::OK();
 }
 
+Result<DictionaryHead> ParseDictionaryHead(Encoding e, PhysicalType t, uint32_t count,
+                                           std::span<const uint8_t> payload, uint32_t size) {
+  const std::span<const uint8_t> rest = payload.subspan(kDictionaryHeaderSize);
+  DictionaryHead head;
+  uint64_t entry_bytes = 0;
+  if (t == PhysicalType::kBytes) {
+    DP_ASSIGN_OR_RETURN(head.strings, ParseStringTable(rest, size, e, count));
+    entry_bytes = head.strings.bytes;
+  } else {
+    entry_bytes = uint64_t{size} * PhysicalWidth(t);
+    if (rest.size() < entry_bytes) {
+      return PageCorruption(e, t, count,
+                            "payload is " + std::to_string(payload.size()) + " bytes, too short for " +
+                                std::to_string(size) + " dictionary entries");
+    }
+    head.entries = rest.data();
+  }
+  head.codes_at = DictionaryCodesOffset(entry_bytes);
+  if (payload.size() < head.codes_at) {
+    return PageCorruption(e, t, count, "payload ends inside the padding after the dictionary");
+  }
+  if (!IsZero(rest.data() + entry_bytes, head.codes_at - kDictionaryHeaderSize - entry_bytes)) {
+    return PageCorruption(e, t, count, "padding after the dictionary is not zero");
+  }
+  return head;
+}
+
 DecoderResult MakeDictionaryDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count) {
   if (payload.size() < kDictionaryHeaderSize) {
     return PageCorruption(kE, t, count,
@@ -246,17 +273,12 @@ DecoderResult MakeDictionaryDecoder(PhysicalType t, std::span<const uint8_t> pay
   }
   const PackedBlocks<uint32_t> codes(payload.data() + codes_at, code_width);
   DP_RETURN_IF_ERROR(CheckPackedTail(codes, count, kE, t));
-  if (t == PhysicalType::kBytes) {
-    std::vector<std::string_view> entries(size);
-    for (uint32_t k = 0; k < size; ++k) entries[k] = strings.Get(k);
-    return std::unique_ptr<PageDecoder>(
-        new DictionaryDecoder<std::string_view>(std::move(entries), codes, t, count));
-  }
-  return VisitBits(t, [&](auto b) -> DecoderResult {
-    using B = decltype(b);
-    std::vector<B> entries(size);
-    std::memcpy(entries.data(), rest.data(), size_t{size} * sizeof(B));
-    return std::unique_ptr<PageDecoder>(new DictionaryDecoder<B>(std::move(entries), codes, t, count));
+  DictionaryHead head;
+  head.strings = strings;
+  head.entries = rest.data();
+  return WithDictionaryEntries(t, head, size, [&](auto entries) -> DecoderResult {
+    using Entry = typename decltype(entries)::value_type;
+    return std::unique_ptr<PageDecoder>(new DictionaryDecoder<Entry>(std::move(entries), codes, t, count));
   });
 }
 

@@ -402,6 +402,102 @@ DecoderResult MakeDeltaPlanesDecoder(PhysicalType t, std::span<const uint8_t> pa
 Status EncodeDictionaryPlanes(const PageValues& in, const Dictionary& dict, std::vector<uint8_t>* out);
 DecoderResult MakeDictionaryPlanesDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
 
+// The dictionary of a dictionary_planes or dictionary_radix page after its
+// 8-byte header: entries checked to fit the payload, zero padding checked.
+struct DictionaryHead {
+  StringTable strings;              // kBytes
+  const uint8_t* entries = nullptr; // fixed width: `size` values
+  uint64_t codes_at = 0;            // where the codes start (8-aligned)
+};
+Result<DictionaryHead> ParseDictionaryHead(Encoding e, PhysicalType t, uint32_t count,
+                                           std::span<const uint8_t> payload, uint32_t size);
+// make(std::vector<Entry>) with the `size` entries of `head`: Entry is
+// std::string_view for kBytes, else the unsigned type of t's width.
+template <typename Make>
+DecoderResult WithDictionaryEntries(PhysicalType t, const DictionaryHead& head, uint32_t size, Make make) {
+  if (t == PhysicalType::kBytes) {
+    std::vector<std::string_view> entries(size);
+    for (uint32_t k = 0; k < size; ++k) entries[k] = head.strings.Get(k);
+    return make(std::move(entries));
+  }
+  return VisitBits(t, [&](auto b) -> DecoderResult {
+    using B = decltype(b);
+    std::vector<B> entries(size);
+    std::memcpy(entries.data(), head.entries, size_t{size} * sizeof(B));
+    return make(std::move(entries));
+  });
+}
+
+// ---- radix units (radix.cc; spec §"Radix units") -------------------------------
+// Values below a radix R packed k to a unit of RadixUnitWidth(R, k) bits,
+// units bit-packed 1024 to a superblock of 1024·k values.
+
+inline constexpr uint32_t kMaxRadixUnit = uint32_t{1} << 21;  // R^k <= this
+inline constexpr uint32_t kMaxRadixDigits = 21;
+inline constexpr uint64_t kForRadixHeaderSize = 16;
+
+// R^t, or kMaxRadixUnit + 1 once it exceeds kMaxRadixUnit.
+uint32_t RadixPow(uint32_t radix, uint32_t digits);
+// 2 <= radix, 1 <= digits <= 21, radix^digits <= 2^21.
+bool ValidRadixShape(uint64_t radix, uint64_t digits);
+// bit_width(R^k - 1). REQUIRES: ValidRadixShape.
+uint32_t RadixUnitWidth(uint32_t radix, uint32_t digits);
+// The digits per unit that store values of `radix` in the fewest bits per
+// value, if that beats bit-packing (ceil(log2 R) bits); 0 otherwise.
+uint32_t BestRadixDigits(uint64_t radix);
+// BestRadixDigits, or else the most digits a unit holds (forced encodings).
+uint32_t ForcedRadixDigits(uint32_t radix);
+// Whether a forced radix encoding applies: for_radix to a value range below
+// 2^21, dictionary_radix to 2 .. 2^21 distinct values.
+bool RadixApplies(Encoding e, const PageValues& in);
+// Bytes of the units of `count` values (the last superblock has only the
+// digits it needs). REQUIRES: ValidRadixShape.
+uint64_t RadixUnitsBytes(uint32_t count, uint32_t radix, uint32_t digits);
+// Appends the units of u[0..count), each < radix.
+void AppendRadixUnits(const uint32_t* u, uint32_t count, uint32_t radix, uint32_t digits, std::vector<uint8_t>* out);
+
+struct RadixShapeHeader {
+  uint32_t radix;
+  uint32_t digits;
+};
+// Checks the u8 digit count at p (then 3 zero bytes) against `radix`.
+Result<RadixShapeHeader> ParseRadixShape(Encoding e, PhysicalType t, uint32_t count, uint64_t radix,
+                                         const uint8_t* p);
+
+// Reads the digits of a validated units section, a row of 1024 at a time,
+// keeping the last superblock it unpacked.
+class RadixUnits {
+ public:
+  RadixUnits(const uint8_t* units, uint32_t radix, uint32_t digits, uint32_t count);
+  // base + the digits of values [position, position + 1024) into
+  // out[0..1024) (digits past the page's end are 0): position a multiple of
+  // 1024. O: uint8_t .. uint64_t. Corruption if a unit is out of range.
+  template <typename O>
+  Status Digits(uint32_t position, O base, O* out, Encoding e, PhysicalType t);
+  // Corruption unless the digits after the last value are zero.
+  Status CheckTail(Encoding e, PhysicalType t);
+
+ private:
+  uint32_t DigitsOf(uint32_t s) const { return s + 1 == superblocks_ ? last_digits_ : digits_; }
+  void Load(uint32_t s);
+
+  const uint8_t* units_;
+  uint32_t radix_, digits_, count_;
+  uint32_t superblocks_ = 0, last_digits_ = 0, width_ = 0;
+  uint32_t pow_[kMaxRadixDigits + 1] = {};
+  float inv_pow_[kMaxRadixDigits] = {};
+  uint32_t loaded_ = UINT32_MAX;
+  alignas(64) uint32_t unit_[kBlockSize];
+  alignas(64) uint32_t copy_[kBlockSize];
+};
+
+// for_radix (9): u[i] = v[i] - base < radix.
+void EncodeForRadix(const PageValues& in, uint64_t base, uint32_t radix, uint32_t digits, std::vector<uint8_t>* out);
+DecoderResult MakeForRadixDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+// dictionary_radix (10): the codes of `dict` in radix dict size (>= 2).
+Status EncodeDictionaryRadix(const PageValues& in, const Dictionary& dict, uint32_t digits, std::vector<uint8_t>* out);
+DecoderResult MakeDictionaryRadixDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
 // ---- analysis (choose.cc) -----------------------------------------------------
 
 // What one pass over an integer page finds. W values zero-extended to u64.
@@ -412,6 +508,7 @@ struct IntegerStats {
   // Per 1024-value block: bits of (largest delta in the block - min_delta).
   std::vector<uint8_t> delta_widths;
   uint32_t runs = 0;        // maximal runs of equal values
+  uint64_t range = 0;       // max - min as W
 };
 IntegerStats AnalyzeIntegers(const PageValues& in);  // REQUIRES: integer type, count > 0
 

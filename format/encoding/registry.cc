@@ -24,6 +24,8 @@ constexpr EncodingOps kEncodings[] = {
     {"for_planes", &MakeForPlanesDecoder, kFeatureBytePlanes},                 // 6
     {"delta_planes", &MakeDeltaPlanesDecoder, kFeatureBytePlanes},             // 7
     {"dictionary_planes", &MakeDictionaryPlanesDecoder, kFeatureBytePlanes},   // 8
+    {"for_radix", &MakeForRadixDecoder, kFeatureRadix},                        // 9
+    {"dictionary_radix", &MakeDictionaryRadixDecoder, kFeatureRadix},          // 10
 };
 static_assert(std::size(kEncodings) == kMaxEncoding + 1, "one entry per dp::Encoding");
 
@@ -124,6 +126,27 @@ Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
       Dictionary dict;
       BuildDictionary(in, DictionaryLimits{}, &dict);
       return EncodeDictionaryPlanes(in, dict, out);
+    }
+    case Encoding::kForRadix: {
+      // A forced radix of range + 1, however many digits fit (1 at worst).
+      const IntegerStats s = AnalyzeIntegers(in);
+      if (s.range >= kMaxRadixUnit) {
+        return Status::InvalidArgument("for_radix encoding needs a value range below 2^21, the page spans " +
+                                       std::to_string(s.range));
+      }
+      const uint32_t radix = std::max<uint32_t>(2, uint32_t(s.range + 1));
+      EncodeForRadix(in, s.min, radix, ForcedRadixDigits(radix), out);
+      return Status::OK();
+    }
+    case Encoding::kDictionaryRadix: {
+      Dictionary dict;
+      BuildDictionary(in, DictionaryLimits{}, &dict);
+      const auto size = uint32_t(dict.first.size());
+      if (size < 2 || size > kMaxRadixUnit) {
+        return Status::InvalidArgument("dictionary_radix encoding needs 2 to 2^21 distinct values, the page has " +
+                                       std::to_string(size));
+      }
+      return EncodeDictionaryRadix(in, dict, ForcedRadixDigits(size), out);
     }
   }
   return Status::InvalidArgument("unknown encoding id " + std::to_string(static_cast<int>(e)));

@@ -76,6 +76,8 @@ bool EncodingSupports(Encoding e, PhysicalType t) {
     case Encoding::kForPlanes:
     case Encoding::kDeltaPlanes: return IsIntegerPhysical(t);
     case Encoding::kDictionaryPlanes: return t != PhysicalType::kBool;
+    case Encoding::kForRadix: return IsIntegerPhysical(t);
+    case Encoding::kDictionaryRadix: return t != PhysicalType::kBool;
   }
   return false;
 }

@@ -510,14 +510,20 @@ void UpdateBytes(const AggPlan& a, AggState& s, const std::string_view* v, const
   }
 }
 
-// The sum of n integers in 128 bits, vectorizable: 64-bit values split in
-// 32-bit halves that cannot overflow an int64 lane over 1024 values.
+// The sum of n <= 1024 integers in 128 bits, vectorizable: values split in
+// halves that cannot overflow a lane over 1024 values (32-bit values in
+// 16-bit halves summed in 32-bit lanes, which SSE2 adds without widening).
 template <typename T>
-Int128 BlockSum(const T* v, uint32_t n) {
+Int128 BlockSum(const T* __restrict v, uint32_t n) {
   if constexpr (sizeof(T) < 8) {
-    int64_t s = 0;
-    for (uint32_t i = 0; i < n; ++i) s += v[i];
-    return s;
+    using U = std::conditional_t<std::is_signed_v<T>, int32_t, uint32_t>;
+    U hi = 0, lo = 0;  // |hi| <= 2^15 * 1024, lo < 2^16 * 1024
+    for (uint32_t i = 0; i < n; ++i) {
+      const U x = U(v[i]);
+      hi += x >> 16;
+      lo += x & 0xFFFF;
+    }
+    return Int128(int64_t(hi)) * 65536 + Int128(int64_t(lo));
   } else if constexpr (std::is_signed_v<T>) {
     int64_t hi = 0;
     uint64_t lo = 0;

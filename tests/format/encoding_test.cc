@@ -184,7 +184,7 @@ TEST_P(EncodingRoundTrip, EveryEncodingEveryCase) {
       SCOPED_TRACE(name + " as " + std::to_string(int(e)));
       std::vector<uint8_t> payload;
       const Status s = EncodeWith(e, page.View(), &payload);
-      if (e == Encoding::kConstant && !page.AllEqual()) {
+      if (!testing::ForcedEncodingApplies(e, page)) {
         ASSERT_TRUE(s.IsInvalidArgument()) << s.ToString();
         continue;
       }
@@ -408,6 +408,8 @@ TEST(EncodingSupportsMatrix, MatchesTheSpec) {
     EXPECT_FALSE(EncodingSupports(Encoding::kForPlanes, t));
     EXPECT_FALSE(EncodingSupports(Encoding::kDeltaPlanes, t));
     EXPECT_TRUE(EncodingSupports(Encoding::kDictionaryPlanes, t));
+    EXPECT_FALSE(EncodingSupports(Encoding::kForRadix, t));
+    EXPECT_TRUE(EncodingSupports(Encoding::kDictionaryRadix, t));
   }
   const PhysicalType b = PhysicalType::kBool, s = PhysicalType::kBytes;
   EXPECT_TRUE(EncodingSupports(Encoding::kPlain, b));
@@ -422,11 +424,12 @@ TEST(EncodingSupportsMatrix, MatchesTheSpec) {
   EXPECT_FALSE(EncodingSupports(Encoding::kRle, s));
   EXPECT_TRUE(EncodingSupports(Encoding::kDictionary, s));
   EXPECT_TRUE(EncodingSupports(Encoding::kConstant, s));
-  for (Encoding e : {Encoding::kForPlanes, Encoding::kDeltaPlanes, Encoding::kDictionaryPlanes}) {
+  for (Encoding e : {Encoding::kForPlanes, Encoding::kDeltaPlanes, Encoding::kDictionaryPlanes, Encoding::kForRadix,
+                     Encoding::kDictionaryRadix}) {
     EXPECT_FALSE(EncodingSupports(e, b));
-    EXPECT_EQ(EncodingSupports(e, s), e == Encoding::kDictionaryPlanes);
+    EXPECT_EQ(EncodingSupports(e, s), e == Encoding::kDictionaryPlanes || e == Encoding::kDictionaryRadix);
   }
-  EXPECT_FALSE(EncodingSupports(static_cast<Encoding>(9), PhysicalType::kI32));
+  EXPECT_FALSE(EncodingSupports(static_cast<Encoding>(11), PhysicalType::kI32));
 }
 
 TEST(PhysicalTypes, OfEveryLogicalType) {

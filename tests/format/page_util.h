@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,10 +14,13 @@
 
 namespace dp::format::testing {
 
+__extension__ using I128 = __int128;
+
 inline constexpr Encoding kAllEncodings[] = {Encoding::kPlain,      Encoding::kForBitpack, Encoding::kDeltaBitpack,
                                              Encoding::kRle,        Encoding::kDictionary, Encoding::kConstant,
                                              Encoding::kForPlanes,  Encoding::kDeltaPlanes,
-                                             Encoding::kDictionaryPlanes};
+                                             Encoding::kDictionaryPlanes, Encoding::kForRadix,
+                                             Encoding::kDictionaryRadix};
 
 struct Page {
   PhysicalType type = PhysicalType::kI64;
@@ -60,6 +64,43 @@ inline Page StringPage(std::vector<std::string> values) {
   p.owned = std::move(values);
   for (const std::string& s : p.owned) p.strings.emplace_back(s);
   return p;
+}
+
+// Whether EncodeWith(e, page) must succeed (EncodingSupports is not
+// enough): constant needs equal values, for_radix a value range below
+// 2^21, dictionary_radix 2 .. 2^21 distinct values.
+inline bool ForcedEncodingApplies(Encoding e, const Page& page) {
+  if (!EncodingSupports(e, page.type)) return false;
+  if (page.count == 0) return true;
+  if (e == Encoding::kConstant) return page.AllEqual();
+  if (e == Encoding::kForRadix) {
+    // The range as the bit-packing word: u32 up to 32 bits, else u64.
+    const size_t w = PhysicalWidth(page.type);
+    const bool is_signed = page.type == PhysicalType::kI8 || page.type == PhysicalType::kI16 ||
+                           page.type == PhysicalType::kI32 || page.type == PhysicalType::kI64;
+    I128 lo = 0, hi = 0;
+    for (uint32_t i = 0; i < page.count; ++i) {
+      uint64_t u = 0;
+      std::memcpy(&u, page.bytes() + i * w, w);
+      I128 v = u;
+      if (is_signed && w < 8 && (u >> (8 * w - 1))) v -= I128(1) << (8 * w);
+      if (is_signed && w == 8) v = int64_t(u);
+      if (i == 0 || v < lo) lo = v;
+      if (i == 0 || v > hi) hi = v;
+    }
+    return hi - lo < (I128(1) << 21);
+  }
+  if (e == Encoding::kDictionaryRadix) {
+    std::set<std::string> distinct;
+    const size_t w = PhysicalWidth(page.type);
+    for (uint32_t i = 0; i < page.count; ++i) {
+      distinct.insert(page.type == PhysicalType::kBytes
+                          ? std::string(page.strings[i])
+                          : std::string(reinterpret_cast<const char*>(page.bytes()) + i * w, w));
+    }
+    return distinct.size() >= 2;
+  }
+  return true;
 }
 
 // Decodes `payload` with DecodeAll and checks every value, bit for bit.

@@ -1,6 +1,7 @@
 // Golden files: segments written by every released format version stay
 // readable. tests/data/v1/golden_v1_0*.dpc were written by format 1.0 and
-// golden_v1_1_*.dpc (byte planes) by format 1.1, with WriteGolden() below
+// golden_v1_1_*.dpc (byte planes) by format 1.1 and golden_v1_2_*.dpc
+// (radix) by format 1.2, with WriteGolden() below
 // (write only files of a NEW version, never overwrite a released one).
 #include "tests/storage/test_util.h"
 
@@ -50,6 +51,7 @@ struct GoldenVariant {
   CodecPolicy codec;
   double byte_planes_saving = 1;  // 1: no byte-plane pages
   uint64_t required_features = 0;
+  bool radix = false;  // WriterOptions::radix_encodings (format 1.2)
 };
 // Together these pin every encoding and codec as written by format 1.0, and
 // the byte-plane encodings of format 1.1 (taken wherever not larger).
@@ -62,6 +64,8 @@ const GoldenVariant kVariants[] = {
     {"golden_v1_1_byte_planes.dpc", Encoding::kForPlanes, CodecPolicy::kZstd, 0, format::kFeatureBytePlanes},
     {"golden_v1_1_delta_planes.dpc", Encoding::kDeltaPlanes, CodecPolicy::kZstd, 0, format::kFeatureBytePlanes},
     {"golden_v1_1_dict_planes.dpc", Encoding::kDictionaryPlanes, CodecPolicy::kZstd, 0, format::kFeatureBytePlanes},
+    {"golden_v1_2_for_radix.dpc", Encoding::kForRadix, CodecPolicy::kNone, 1, format::kFeatureRadix, true},
+    {"golden_v1_2_dict_radix.dpc", Encoding::kDictionaryRadix, CodecPolicy::kNone, 1, format::kFeatureRadix, true},
 };
 
 uint64_t RequiredFeaturesOf(const std::string& path) {
@@ -80,6 +84,7 @@ Status WriteGolden(const std::string& path, const GoldenVariant& variant) {
   o.force_encoding = variant.encoding;
   o.codec = variant.codec;
   o.min_byte_planes_saving = variant.byte_planes_saving;
+  o.radix_encodings = variant.radix;
   o.row_group_rows = 2048;
   o.page_rows = 1024;
   o.metadata = {{"purpose", "golden file"}};
@@ -106,7 +111,7 @@ void CheckGolden(const std::string& path) {
   }
 }
 
-TEST(GoldenTest, Format1_0And1_1StayReadable) {
+TEST(GoldenTest, Format1_0To1_2StayReadable) {
   for (const GoldenVariant& v : kVariants) {
     SCOPED_TRACE(v.file);
     CheckGolden(std::string(DP_TEST_DATA_DIR) + "/v1/" + v.file);
@@ -114,9 +119,10 @@ TEST(GoldenTest, Format1_0And1_1StayReadable) {
   }
 }
 
-// What a reader of format 1.0 (which knows no feature bit) does with the
-// files: it reads every 1.1 file without byte-plane pages and refuses the
-// ones with them, before it could meet an encoding id it does not know.
+// What readers of format 1.0 (which know no feature bit) and 1.1 (which
+// know byte_planes) do with the files: they read every newer file without
+// the pages they do not know and refuse the ones with them, before they
+// could meet an encoding id they do not know.
 TEST(GoldenTest, Format1_0FeatureSetReader) {
   TempDir dir;
   for (const GoldenVariant& v : kVariants) {
@@ -124,12 +130,18 @@ TEST(GoldenTest, Format1_0FeatureSetReader) {
     ASSERT_OK(WriteGolden(dir.File(v.file), v));
     const uint64_t features = RequiredFeaturesOf(dir.File(v.file));
     EXPECT_EQ(features, v.required_features);
-    EXPECT_EQ(format::UnknownFeatures(features, format::kFeaturesOfFormat1_0) != 0, format::UsesBytePlanes(features));
+    EXPECT_EQ(format::UnknownFeatures(features, format::kFeaturesOfFormat1_0) != 0, features != 0);
+    // A 1.1 reader refuses exactly the files with radix pages.
+    EXPECT_EQ(format::UnknownFeatures(features, format::kFeaturesOfFormat1_1) != 0,
+              (features & format::kFeatureRadix) != 0);
     EXPECT_EQ(format::UnknownFeatures(features), 0u);  // this build reads all
   }
   auto seg = Segment::Open(std::string(DP_TEST_DATA_DIR) + "/v1/golden_v1_1_byte_planes.dpc");
   ASSERT_OK(seg);
   EXPECT_EQ((*seg)->format_version().minor, 1);
+  seg = Segment::Open(std::string(DP_TEST_DATA_DIR) + "/v1/golden_v1_2_for_radix.dpc");
+  ASSERT_OK(seg);
+  EXPECT_EQ((*seg)->format_version().minor, 2);
 }
 
 // DP_WRITE_GOLDEN=<dir> writes the files of a NEW format version there.

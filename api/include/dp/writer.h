@@ -45,8 +45,12 @@ enum class Encoding : uint8_t {
   kForPlanes = 6,         // value - base
   kDeltaPlanes = 7,       // first value + delta - min_delta
   kDictionaryPlanes = 8,  // page-local dictionary + codes
+  // Format 1.2, required feature "radix": values of a small range packed
+  // several to a unit in mixed radix (3 values of 1..10 in 10 bits).
+  kForRadix = 9,         // value - base, radix max - min + 1
+  kDictionaryRadix = 10, // page-local dictionary + codes, radix its size
 };
-inline constexpr uint8_t kMaxEncoding = 8;
+inline constexpr uint8_t kMaxEncoding = 10;
 std::string_view EncodingName(Encoding e);  // "plain", "for_bitpack", ...
 
 // on-disk ids: append only.
@@ -81,6 +85,10 @@ struct WriterOptions {
   // slower than bit-packing. In [0, 1]; 1 turns them off. A file with such
   // pages needs a reader of format >= 1.1 (required feature "byte_planes").
   double min_byte_planes_saving = 0.02;
+  // Radix encodings (kForRadix, kDictionaryRadix) for pages of a small value
+  // range where they are smaller than bit-packing and than the codec's
+  // output. false writes files that readers of format 1.1 can read.
+  bool radix_encodings = true;
   // Forces one encoding for every page where it applies (tests, benchmarks);
   // pages where it does not apply fall back to automatic choice.
   std::optional<Encoding> force_encoding;
