@@ -146,13 +146,24 @@ struct AggPlan {
   uint64_t span = 0;
 };
 
+// Aggregates whose count is rows minus nulls: in a morsel's partial they
+// count only the nulls, and Partial::rows the rows (one increment per row
+// for all of them together).
+bool CountsRows(AggregateKind k) {
+  return k == AggregateKind::kCount || k == AggregateKind::kCountValid || k == AggregateKind::kSum ||
+         k == AggregateKind::kAvg;
+}
+
 struct AggState {
-  std::vector<int64_t> count;  // rows / non-null values
+  // Non-null values (min/max: whether one was seen); for CountsRows() kinds
+  // in a morsel's partial (Partial::counts_nulls) the null ones.
+  std::vector<int64_t> count;
   std::vector<Int128> isum;
   // Integer sums accumulate in 64 bits while a bound proves they cannot
   // overflow (|partial| <= the bounds reserved since the last flush), and
-  // are added into isum by Flush64().
-  std::vector<int64_t> isum64;
+  // are added into isum by Flush64(). Wrapping arithmetic: a bound from
+  // lying statistics gives a wrong sum, never undefined behaviour.
+  std::vector<uint64_t> isum64;
   uint64_t room64 = kRoom64;
   static constexpr uint64_t kRoom64 = uint64_t{1} << 62;
 
@@ -169,17 +180,17 @@ struct AggState {
   }
   void Flush64() {
     for (size_t g = 0; g < isum64.size(); ++g) {
-      isum[g] += isum64[g];
+      isum[g] += int64_t(isum64[g]);
       isum64[g] = 0;
     }
     room64 = kRoom64;
   }
 
   // Float sums of a dictionary-coded column count (group, code) pairs of
-  // the current page and fold them into fsum/count (group by group, code by
-  // code: an order fixed by the data, not by the threads) when the page
-  // changes and at the end of the morsel: one increment per row instead of
-  // a value lookup, a float add and a count.
+  // the current page and fold them into fsum (group by group, code by code:
+  // an order fixed by the data, not by the threads) when the page changes
+  // and at the end of the morsel: one increment per row instead of a value
+  // lookup and a float add.
   static constexpr size_t kMaxCodeCounts = size_t{1} << 16;  // groups x entries
   std::vector<uint32_t> code_counts;  // [group * entries + code]
   std::vector<double> code_values;    // the page's entries
@@ -193,7 +204,6 @@ struct AggState {
       for (size_t c = 0; c < d; ++c) {
         if (h[c] == 0) continue;
         fsum[g] += double(h[c]) * code_values[c];
-        count[g] += h[c];
         h[c] = 0;
       }
     }
@@ -263,16 +273,27 @@ struct Query {
 
 // A morsel's (or the final) partial result.
 struct Partial {
-  explicit Partial(const Query& q) : groups(int(q.keys.size())), aggs(q.aggs.size()) {}
+  explicit Partial(const Query& q, bool morsel = false)
+      : groups(int(q.keys.size())), aggs(q.aggs.size()), counts_nulls(morsel) {}
   GroupTable groups;
   StringPool strings;
   std::vector<uint32_t> direct;  // direct_key: interned id -> group + 1
   uint32_t null_group = 0;       // direct_key: group of null + 1
   std::vector<AggState> aggs;
   Counters counters;
+  // Filled by MorselAggregator: selected rows per group, and CountsRows()
+  // aggregates count nulls (see AggState::count). Merged totals: false.
+  bool counts_nulls = false;
+  std::vector<int64_t> rows;
 
   void Grow(const Query& q) {
     for (size_t a = 0; a < aggs.size(); ++a) aggs[a].Resize(q.aggs[a], groups.size());
+    if (counts_nulls) rows.resize(groups.size(), 0);
+  }
+  // The count of aggregate a (AggState::count, in total form) of group g.
+  int64_t Count(const Query& q, size_t a, uint32_t g) const {
+    const int64_t c = aggs[a].count[g];
+    return counts_nulls && CountsRows(q.aggs[a].kind) ? rows[g] - c : c;
   }
 };
 
@@ -382,61 +403,50 @@ uint64_t MagnitudeBound(const T* v, uint32_t n, const uint32_t* sel, uint32_t m)
   return bits >= (uint64_t{1} << 62) ? UINT64_MAX : (bits << 1) | 1;
 }
 
+// `bound`: a bound on |v| over the page (its statistics), or UINT64_MAX.
 template <typename T>
-void UpdateNumeric(const AggPlan& a, AggState& s, const T* v, const uint8_t* valid, const Window& w) {
-  const uint32_t* sel = w.sel;
-  const uint32_t* gid = w.gid;
+void UpdateNumeric(const AggPlan& a, AggState& s, const T* v, const uint8_t* valid, const Window& w,
+                   uint64_t bound) {
+  const uint32_t* __restrict sel = w.sel;
+  const uint32_t* __restrict gid = w.gid;
+  const uint32_t m = w.m;
   auto ok = [&](uint32_t r) { return valid == nullptr || valid[r]; };
   switch (a.kind) {
     case AggregateKind::kCountValid:
-      for (uint32_t i = 0; i < w.m; ++i) s.count[gid[i]] += ok(sel[i]);
+      // Counts nulls (CountsRows).
+      if (valid != nullptr) {
+        for (uint32_t i = 0; i < m; ++i) s.count[gid[i]] += valid[sel[i]] ^ 1;
+      }
       return;
     case AggregateKind::kSum:
     case AggregateKind::kAvg:
       if (valid == nullptr) {
-        // The common case, without a validity test per row.
-        int64_t* count = s.count.data();
+        // The common case, without a validity test per row; no count (the
+        // group's rows are counted once for every aggregate).
         if constexpr (std::is_floating_point_v<T>) {
           double* sum = s.fsum.data();
-          for (uint32_t i = 0; i < w.m; ++i) {
-            sum[gid[i]] += double(v[sel[i]]);
-            count[gid[i]] += 1;
-          }
-        } else if (s.Reserve64(MagnitudeBound(v, w.n, sel, w.m), w.m)) {
-          int64_t* sum = s.isum64.data();
-          if (w.m == w.n) {  // every row selected: sel is the identity
-            for (uint32_t i = 0; i < w.m; ++i) {
-              sum[gid[i]] += int64_t(v[i]);
-              count[gid[i]] += 1;
-            }
+          for (uint32_t i = 0; i < m; ++i) sum[gid[i]] += double(v[sel[i]]);
+        } else if (s.Reserve64(bound != UINT64_MAX ? bound : MagnitudeBound(v, w.n, sel, m), m)) {
+          uint64_t* __restrict sum = s.isum64.data();
+          if (m == w.n) {  // every row selected: sel is the identity
+            for (uint32_t i = 0; i < m; ++i) sum[gid[i]] += uint64_t(int64_t(v[i]));
           } else {
-            for (uint32_t i = 0; i < w.m; ++i) {
-              sum[gid[i]] += int64_t(v[sel[i]]);
-              count[gid[i]] += 1;
-            }
+            for (uint32_t i = 0; i < m; ++i) sum[gid[i]] += uint64_t(int64_t(v[sel[i]]));
           }
         } else {
           Int128* sum = s.isum.data();
-          for (uint32_t i = 0; i < w.m; ++i) {
-            sum[gid[i]] += v[sel[i]];
-            count[gid[i]] += 1;
-          }
+          for (uint32_t i = 0; i < m; ++i) sum[gid[i]] += v[sel[i]];
         }
         return;
       }
-      if constexpr (std::is_floating_point_v<T>) {
-        for (uint32_t i = 0; i < w.m; ++i) {
-          const uint32_t r = sel[i];
-          if (!ok(r)) continue;
+      for (uint32_t i = 0; i < m; ++i) {
+        const uint32_t r = sel[i];
+        if (!ok(r)) {
+          s.count[gid[i]] += 1;  // a null (CountsRows)
+        } else if constexpr (std::is_floating_point_v<T>) {
           s.fsum[gid[i]] += double(v[r]);
-          s.count[gid[i]] += 1;
-        }
-      } else {
-        for (uint32_t i = 0; i < w.m; ++i) {
-          const uint32_t r = sel[i];
-          if (!ok(r)) continue;
+        } else {
           s.isum[gid[i]] += v[r];
-          s.count[gid[i]] += 1;
         }
       }
       return;
@@ -495,7 +505,6 @@ void UpdateBytes(const AggPlan& a, AggState& s, const std::string_view* v, const
     if (!ok(r)) continue;
     const uint32_t g = w.gid[i];
     switch (a.kind) {
-      case AggregateKind::kCountValid: s.count[g] += 1; break;
       case AggregateKind::kMin:
       case AggregateKind::kMax:
         if (s.count[g] == 0 || (a.kind == AggregateKind::kMin ? v[r] < s.smm[g] : v[r] > s.smm[g])) {
@@ -593,6 +602,12 @@ class MorselAggregator {
       DP_RETURN_IF_ERROR(ComputeGroups(n, m));
     }
     w.gid = gid_;
+    int64_t* __restrict rows = out_->rows.data();
+    if (q_.keys.empty()) {
+      rows[0] += m;
+    } else {
+      for (uint32_t i = 0; i < m; ++i) rows[gid_[i]] += 1;
+    }
     for (size_t a = 0; a < q_.aggs.size(); ++a) DP_RETURN_IF_ERROR(Update(q_.aggs[a], out_->aggs[a], w));
     return Status::OK();
   }
@@ -711,32 +726,23 @@ class MorselAggregator {
   }
 
   Status Update(const AggPlan& a, AggState& s, const Window& w) {
-    if (a.kind == AggregateKind::kCount) {
-      if (w.all) {
-        s.count[0] += w.m;
-      } else {
-        int64_t* count = s.count.data();
-        for (uint32_t i = 0; i < w.m; ++i) count[w.gid[i]] += 1;
+    if (a.kind == AggregateKind::kCount) return Status::OK();  // Partial::rows
+    ColumnCursor& c = exec_.cursor(a.field);
+    DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(w.n));
+    if (a.kind == AggregateKind::kCountValid && (valid == nullptr || a.domain == Domain::kBytes)) {
+      // Counts nulls (CountsRows).
+      if (valid != nullptr) {
+        for (uint32_t i = 0; i < w.m; ++i) s.count[w.gid[i]] += valid[w.sel[i]] ^ 1;
       }
       return Status::OK();
     }
-    ColumnCursor& c = exec_.cursor(a.field);
-    DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(w.n));
     if (a.domain == Domain::kBytes) {
-      if (a.kind == AggregateKind::kCountValid) {
-        for (uint32_t i = 0; i < w.m; ++i) s.count[w.gid[i]] += valid == nullptr || valid[w.sel[i]];
-        return Status::OK();
-      }
       DP_ASSIGN_OR_RETURN(const std::string_view* v, c.Strings());
       UpdateBytes(a, s, v, valid, w);
       return Status::OK();
     }
     if (w.all && valid == nullptr) {
       // Whole window, no nulls, one group: block kernels.
-      if (a.kind == AggregateKind::kCountValid) {
-        s.count[0] += w.n;
-        return Status::OK();
-      }
       if ((a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg)) {
         if (a.domain != Domain::kFloat) {
           Int128 sum = 0;
@@ -754,7 +760,6 @@ class MorselAggregator {
           s.fsum[0] += a.pt == PhysicalType::kF32 ? BlockSumFloat(static_cast<const float*>(v), w.n)
                                                   : BlockSumFloat(static_cast<const double*>(v), w.n);
         }
-        s.count[0] += w.n;
         return Status::OK();
       }
     }
@@ -764,9 +769,11 @@ class MorselAggregator {
       if (done) return Status::OK();
     }
     DP_ASSIGN_OR_RETURN(const void* v, c.Values());
+    const uint64_t bound = a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg ? c.PageMagnitudeBound()
+                                                                                          : UINT64_MAX;
     VisitFixed(a.pt, [&](auto tag) {
       using T = decltype(tag);
-      UpdateNumeric<T>(a, s, static_cast<const T*>(v), valid, w);
+      UpdateNumeric<T>(a, s, static_cast<const T*>(v), valid, w, bound);
     });
     return Status::OK();
   }
@@ -793,12 +800,13 @@ class MorselAggregator {
       s.code_counts.resize(cells, 0);  // new groups
     }
     DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
-    uint32_t* counts = s.code_counts.data();
-    const uint32_t dd = uint32_t(d);
-    if (w.m == w.n) {
-      for (uint32_t i = 0; i < w.m; ++i) counts[w.gid[i] * dd + codes[i]] += 1;
+    uint32_t* __restrict counts = s.code_counts.data();
+    const uint32_t* __restrict gid = w.gid;
+    const uint32_t dd = uint32_t(d), m = w.m;
+    if (m == w.n) {
+      for (uint32_t i = 0; i < m; ++i) counts[gid[i] * dd + codes[i]] += 1;
     } else {
-      for (uint32_t i = 0; i < w.m; ++i) counts[w.gid[i] * dd + codes[w.sel[i]]] += 1;
+      for (uint32_t i = 0; i < m; ++i) counts[gid[i] * dd + codes[w.sel[i]]] += 1;
     }
     return true;
   }
@@ -823,7 +831,8 @@ class MorselAggregator {
 
 // ---- merging ----
 
-void MergeState(const AggPlan& a, AggState& dst, uint32_t d, AggState& src, uint32_t g) {
+// `count`: src's count of group g in total form (Partial::Count).
+void MergeState(const AggPlan& a, AggState& dst, uint32_t d, AggState& src, uint32_t g, int64_t count) {
   const bool had = dst.count[d] > 0;
   switch (a.kind) {
     case AggregateKind::kSum:
@@ -833,7 +842,7 @@ void MergeState(const AggPlan& a, AggState& dst, uint32_t d, AggState& src, uint
       break;
     case AggregateKind::kMin:
     case AggregateKind::kMax: {
-      if (src.count[g] == 0) break;
+      if (count == 0) break;
       const bool mn = a.kind == AggregateKind::kMin;
       if (a.domain == Domain::kSigned) {
         if (!had || (mn ? src.imm[g] < dst.imm[d] : src.imm[g] > dst.imm[d])) dst.imm[d] = src.imm[g];
@@ -861,7 +870,7 @@ void MergeState(const AggPlan& a, AggState& dst, uint32_t d, AggState& src, uint
       break;
     default: break;
   }
-  dst.count[d] += src.count[g];
+  dst.count[d] += count;
 }
 
 Status Merge(const Query& q, Partial& dst, Partial& src) {
@@ -881,7 +890,9 @@ Status Merge(const Query& q, Partial& dst, Partial& src) {
   }
   dst.Grow(q);
   for (size_t a = 0; a < q.aggs.size(); ++a) {
-    for (uint32_t g = 0; g < src.groups.size(); ++g) MergeState(q.aggs[a], dst.aggs[a], map[g], src.aggs[a], g);
+    for (uint32_t g = 0; g < src.groups.size(); ++g) {
+      MergeState(q.aggs[a], dst.aggs[a], map[g], src.aggs[a], g, src.Count(q, a, g));
+    }
   }
   dst.counters.Add(src.counters);
   uint64_t bytes = dst.groups.bytes();
@@ -1228,7 +1239,7 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
       int slot = tbb::this_task_arena::current_thread_index();
       if (slot < 0 || slot >= slots - 1) slot = slots - 1;
       std::unique_ptr<Partial>& part = local[size_t(slot)];
-      if (!part) part = std::make_unique<Partial>(q);
+      if (!part) part = std::make_unique<Partial>(q, true);
       const Morsel& m = src.morsels[i];
       MorselAggregator run(q, src.parts[m.part], m, part.get());
       return run.Run();
@@ -1244,7 +1255,7 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
   std::mutex mu;
   size_t next = 0;
   Status st = ParallelFor(spec.threads, n, [&](size_t i) -> Status {
-    auto part = std::make_unique<Partial>(q);
+    auto part = std::make_unique<Partial>(q, true);
     const Morsel& m = src.morsels[i];
     MorselAggregator run(q, src.parts[m.part], m, part.get());
     DP_RETURN_IF_ERROR(run.Run());

@@ -199,6 +199,15 @@ Result<const uint8_t*> ColumnCursor::Validity(uint32_t n) {
   return static_cast<const uint8_t*>(validity_);
 }
 
+uint64_t ColumnCursor::PageMagnitudeBound() const {
+  if (missing_ || chunk_ == nullptr || page_ == UINT32_MAX || !format::IsIntegerPhysical(seg_pt_)) return UINT64_MAX;
+  const fb::PageInfo* pi = chunk_->pages()->Get(page_);
+  if ((pi->flags() & index::kStatsHasMinMax) == 0) return UINT64_MAX;
+  if (!format::IsSignedPhysical(seg_pt_)) return pi->max_bits();
+  auto magnitude = [](int64_t v) { return v < 0 ? uint64_t(-(v + 1)) + 1 : uint64_t(v); };
+  return std::max(magnitude(int64_t(pi->min_bits())), magnitude(int64_t(pi->max_bits())));
+}
+
 Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {
   if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return false;
   if (!format::IsIntegerPhysical(seg_pt_)) return false;

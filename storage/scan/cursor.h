@@ -66,6 +66,10 @@ class ColumnCursor {
   // FOR block, when the position starts a block, n covers it, the page has
   // no nulls and it is for_bitpack of an integer type. False otherwise.
   Result<bool> ForBlockSum(uint32_t n, Int128* sum);
+  // A bound on |v| over the integer values of the position's page, from
+  // its statistics (max(|min|, |max|)); UINT64_MAX when there is none.
+  // Statistics are trusted as pruning trusts them (verify checks them).
+  uint64_t PageMagnitudeBound() const;
 
  private:
   Status LoadPage();
