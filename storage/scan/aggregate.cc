@@ -72,55 +72,128 @@ class StringPool {
 
 // ---- groups ----
 
+// Groups by key words: an open-addressing table of 16-byte slots (group +
+// 1, a tag of 24 hash bits and the null bits, and the first key word), so
+// that a probe of a one-column key touches nothing but its slot, and one of
+// more columns the key row of a group only when tag and first word agree.
+// Key rows hold the key words and the null bits. High-cardinality keys miss
+// the cache on every probe; the batch lookup hashes a window first and
+// prefetches slots a few rows ahead, so that the misses of different rows
+// overlap.
 class GroupTable {
  public:
-  explicit GroupTable(int nkeys) : nkeys_(nkeys) { slots_.assign(64, 0); }
+  explicit GroupTable(int nkeys) : nkeys_(nkeys), row_(size_t(nkeys) + 1) { slots_.assign(64, Slot{}); }
 
-  uint32_t FindOrInsert(const uint64_t* w, uint8_t nulls) {
-    const uint64_t h = Hash(w, nulls);
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const uint32_t s = slots_[i];
-      if (s == 0) {
-        const auto g = uint32_t(nulls_.size());
-        keys_.insert(keys_.end(), w, w + nkeys_);
-        nulls_.push_back(nulls);
-        hashes_.push_back(h);
-        slots_[i] = g + 1;
-        if (nulls_.size() * 2 > slots_.size()) Grow();
-        return g;
+  uint32_t FindOrInsert(const uint64_t* w, uint8_t nulls) { return FindOrInsertHashed(w, nulls, Hash(w, nulls)); }
+
+  // gid[i] = the group of (words[k][i] for k < nkeys, nulls[i]), i < m.
+  // Rows equal to the previous one (runs of a key) reuse its group.
+  void FindOrInsertBatch(const uint64_t (*words)[kBlockSize], const uint8_t* nulls, uint32_t m, uint32_t* gid) {
+    uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
+    for (uint32_t i = 0; i < m; ++i) {
+      uint64_t h = 0x9E3779B97F4A7C15ull * (nulls[i] + 1);
+      for (int k = 0; k < nkeys_; ++k) h = Mix64(h ^ words[k][i]) + uint64_t(k);
+      hashes_[i] = Mix64(h);
+    }
+    constexpr uint32_t kAhead = 12;
+    for (uint32_t i = 0; i < std::min(m, kAhead); ++i) Prefetch(hashes_[i]);
+    for (uint32_t i = 0; i < m; ++i) {
+      if (i + kAhead < m) Prefetch(hashes_[i + kAhead]);
+      if (i > 0 && hashes_[i] == hashes_[i - 1] && nulls[i] == nulls[i - 1]) {
+        bool same = true;
+        for (int k = 0; k < nkeys_; ++k) same &= words[k][i] == words[k][i - 1];
+        if (same) {
+          gid[i] = gid[i - 1];
+          continue;
+        }
       }
-      const uint32_t g = s - 1;
-      if (hashes_[g] == h && nulls_[g] == nulls && std::equal(w, w + nkeys_, keys_.data() + size_t{g} * nkeys_)) {
-        return g;
-      }
+      for (int k = 0; k < nkeys_; ++k) key[k] = words[k][i];
+      gid[i] = FindOrInsertHashed(key, nulls[i], hashes_[i]);
     }
   }
-  size_t size() const { return nulls_.size(); }
-  const uint64_t* key(uint32_t g) const { return keys_.data() + size_t{g} * nkeys_; }
-  uint8_t nulls(uint32_t g) const { return nulls_[g]; }
-  uint64_t bytes() const { return slots_.size() * 4 + keys_.size() * 8 + hashes_.size() * 9; }
+
+  // Makes room for `groups` groups without growing.
+  void Reserve(size_t groups) {
+    size_t slots = slots_.size();
+    while (groups * 2 > slots) slots *= 2;
+    if (slots != slots_.size()) Rehash(slots);
+    keys_.reserve(groups * row_);
+  }
+  // For Merge: the hash of another table's key row, a prefetch of its home
+  // slot, and its group here.
+  uint64_t RowHash(const uint64_t* row) const { return Hash(row, uint8_t(row[nkeys_])); }
+  void Prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+  uint32_t FindOrInsertRow(const uint64_t* row, uint64_t h) { return FindOrInsertHashed(row, uint8_t(row[nkeys_]), h); }
+
+  size_t size() const { return size_; }
+  const uint64_t* key(uint32_t g) const { return keys_.data() + size_t{g} * row_; }
+  uint8_t nulls(uint32_t g) const { return uint8_t(keys_[size_t{g} * row_ + size_t(nkeys_)]); }
+  uint64_t bytes() const { return slots_.size() * sizeof(Slot) + keys_.size() * 8; }
 
  private:
+  struct Slot {
+    uint32_t group1 = 0;  // group + 1; 0 = empty
+    uint32_t tag = 0;     // hash bits 40..63, then the null bits
+    uint64_t first = 0;   // key word 0 (0 without key columns)
+  };
+  static uint32_t Tag(uint64_t h, uint8_t nulls) { return uint32_t(h >> 40) | (uint32_t{nulls} << 24); }
+
+  uint32_t FindOrInsertHashed(const uint64_t* w, uint8_t nulls, uint64_t h) {
+    const size_t mask = slots_.size() - 1;
+    const uint32_t tag = Tag(h, nulls);
+    const uint64_t first = nkeys_ > 0 ? w[0] : 0;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot slot = slots_[i];
+      if (slot.group1 == 0) {
+        const auto g = uint32_t(size_);
+        keys_.insert(keys_.end(), w, w + nkeys_);
+        keys_.push_back(nulls);
+        ++size_;
+        slots_[i] = Slot{g + 1, tag, first};
+        if (size_ * 2 > slots_.size()) Grow();
+        return g;
+      }
+      if (slot.tag != tag || slot.first != first) continue;
+      if (nkeys_ <= 1) return slot.group1 - 1;  // the null bits and the one key word agree
+      const uint64_t* row = keys_.data() + size_t{slot.group1 - 1} * row_;
+      if (std::equal(w + 1, w + nkeys_, row + 1)) return slot.group1 - 1;
+    }
+  }
   uint64_t Hash(const uint64_t* w, uint8_t nulls) const {
     uint64_t h = 0x9E3779B97F4A7C15ull * (nulls + 1);
-    for (int k = 0; k < nkeys_; ++k) h = Mix64(h ^ w[k]) + k;
+    for (int k = 0; k < nkeys_; ++k) h = Mix64(h ^ w[k]) + uint64_t(k);
     return Mix64(h);
   }
-  void Grow() {
-    slots_.assign(slots_.size() * 2, 0);
-    const size_t mask = slots_.size() - 1;
-    for (uint32_t g = 0; g < nulls_.size(); ++g) {
-      size_t i = hashes_[g] & mask;
-      while (slots_[i] != 0) i = (i + 1) & mask;
-      slots_[i] = g + 1;
+  void Grow() { Rehash(slots_.size() * 2); }
+  // Rebuilds the slots from the key rows in group order: the rows are read
+  // in sequence, the slots written behind a prefetch.
+  void Rehash(size_t slots) {
+    slots_.assign(slots, Slot{});
+    const size_t mask = slots - 1;
+    constexpr size_t kAhead = 8;
+    uint64_t ahead[kAhead];
+    for (size_t g = 0; g < std::min(size_, kAhead); ++g) {
+      ahead[g] = RowHash(key(uint32_t(g)));
+      __builtin_prefetch(&slots_[ahead[g] & mask], 1);
+    }
+    for (size_t g = 0; g < size_; ++g) {
+      const uint64_t h = ahead[g % kAhead];
+      if (g + kAhead < size_) {
+        ahead[g % kAhead] = RowHash(key(uint32_t(g + kAhead)));
+        __builtin_prefetch(&slots_[ahead[g % kAhead] & mask], 1);
+      }
+      const uint64_t* row = key(uint32_t(g));
+      size_t i = h & mask;
+      while (slots_[i].group1 != 0) i = (i + 1) & mask;
+      slots_[i] = Slot{uint32_t(g + 1), Tag(h, uint8_t(row[nkeys_])), nkeys_ > 0 ? row[0] : 0};
     }
   }
   int nkeys_;
+  size_t row_;  // key words + the null bits
+  size_t size_ = 0;
   std::vector<uint64_t> keys_;
-  std::vector<uint8_t> nulls_;
-  std::vector<uint64_t> hashes_;
-  std::vector<uint32_t> slots_;  // group + 1; 0 = empty
+  std::vector<Slot> slots_;
+  alignas(64) uint64_t hashes_[kBlockSize];
 };
 
 // ---- plan ----
@@ -707,19 +780,7 @@ class MorselAggregator {
         gid_[i] = *slot - 1;
       }
     } else {
-      uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
-      for (uint32_t i = 0; i < m; ++i) {
-        // Runs of one key (time buckets of a sorted column, clustered
-        // keys) reuse the previous row's group without hashing.
-        bool same = i > 0 && nulls_[i] == nulls_[i - 1];
-        for (size_t k = 0; k < nk; ++k) same &= words_[k][i] == words_[k][i - (i > 0)];
-        if (same) {
-          gid_[i] = gid_[i - 1];
-          continue;
-        }
-        for (size_t k = 0; k < nk; ++k) key[k] = words_[k][i];
-        gid_[i] = p.groups.FindOrInsert(key, nulls_[i]);
-      }
+      p.groups.FindOrInsertBatch(words_, nulls_, m, gid_);
     }
     p.Grow(q_);
     return Status::OK();
@@ -875,18 +936,35 @@ void MergeState(const AggPlan& a, AggState& dst, uint32_t d, AggState& src, uint
 
 Status Merge(const Query& q, Partial& dst, Partial& src) {
   const size_t nk = q.keys.size();
-  uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
-  std::vector<uint32_t> map(src.groups.size());
-  for (uint32_t g = 0; g < src.groups.size(); ++g) {
-    const uint64_t* w = src.groups.key(g);
-    const uint8_t nulls = src.groups.nulls(g);
-    for (size_t k = 0; k < nk; ++k) {
-      key[k] = w[k];
-      if (q.keys[k].domain == Domain::kBytes && q.keys[k].bucket == TimeBucket::kNone && !(nulls & (1u << k))) {
-        key[k] = dst.strings.Intern(src.strings.Get(uint32_t(w[k])));
-      }
+  const auto groups = uint32_t(src.groups.size());
+  std::vector<uint32_t> map(groups);
+  bool strings = false;
+  for (size_t k = 0; k < nk; ++k) strings |= q.keys[k].domain == Domain::kBytes && q.keys[k].bucket == TimeBucket::kNone;
+  dst.groups.Reserve(dst.groups.size() + groups);
+  if (!strings) {
+    // Key words carry over as they are: hash ahead, prefetch, insert.
+    constexpr uint32_t kAhead = 8;
+    std::vector<uint64_t> hashes(groups);
+    for (uint32_t g = 0; g < groups; ++g) hashes[g] = dst.groups.RowHash(src.groups.key(g));
+    for (uint32_t g = 0; g < std::min(groups, kAhead); ++g) dst.groups.Prefetch(hashes[g]);
+    for (uint32_t g = 0; g < groups; ++g) {
+      if (g + kAhead < groups) dst.groups.Prefetch(hashes[g + kAhead]);
+      map[g] = dst.groups.FindOrInsertRow(src.groups.key(g), hashes[g]);
     }
-    map[g] = dst.groups.FindOrInsert(key, nulls);
+  } else {
+    // String keys are ids in each partial's pool: interned again.
+    uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
+    for (uint32_t g = 0; g < groups; ++g) {
+      const uint64_t* w = src.groups.key(g);
+      const uint8_t nulls = src.groups.nulls(g);
+      for (size_t k = 0; k < nk; ++k) {
+        key[k] = w[k];
+        if (q.keys[k].domain == Domain::kBytes && q.keys[k].bucket == TimeBucket::kNone && !(nulls & (1u << k))) {
+          key[k] = dst.strings.Intern(src.strings.Get(uint32_t(w[k])));
+        }
+      }
+      map[g] = dst.groups.FindOrInsert(key, nulls);
+    }
   }
   dst.Grow(q);
   for (size_t a = 0; a < q.aggs.size(); ++a) {
@@ -1143,6 +1221,26 @@ std::vector<uint32_t> SortedGroups(const Query& q, const Partial& p) {
   std::vector<uint32_t> order(p.groups.size());
   for (uint32_t g = 0; g < order.size(); ++g) order[g] = g;
   if (q.keys.empty()) return order;
+  const KeyPlan& k0 = q.keys[0];
+  if (q.keys.size() == 1 && k0.domain != Domain::kFloat && k0.domain != Domain::kBytes) {
+    // One integer key (many groups, typically): sort (key, group) pairs in
+    // place rather than group ids through the table. Nulls first.
+    const bool is_signed = k0.bucket != TimeBucket::kNone || k0.domain == Domain::kSigned;
+    std::vector<std::pair<uint64_t, uint32_t>> pairs;
+    pairs.reserve(order.size());
+    size_t nulls = 0;
+    for (uint32_t g = 0; g < order.size(); ++g) {
+      if (p.groups.nulls(g) & 1u) {
+        order[nulls++] = g;
+      } else {
+        const uint64_t w = p.groups.key(g)[0];
+        pairs.emplace_back(is_signed ? w ^ (uint64_t{1} << 63) : w, g);  // signed order as unsigned
+      }
+    }
+    std::sort(pairs.begin(), pairs.end());
+    for (size_t i = 0; i < pairs.size(); ++i) order[nulls + i] = pairs[i].second;
+    return order;
+  }
   auto compare = [&](size_t k, uint32_t a, uint32_t b) -> int {
     const unsigned bit = 1u << k;
     const bool na = (p.groups.nulls(a) & bit) != 0;

@@ -3,6 +3,9 @@
 // columns), lazily opened parts pruned by summaries, exact integer sums.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+
 #include "storage/scan/aggregate.h"
 #include "tests/storage/scan_reference.h"
 
@@ -449,6 +452,78 @@ TEST(Scan, EmptyInputGivesOneRowWithoutKeys) {
   auto g = RunAggregate(*source, spec, agg);
   ASSERT_OK(g);
   EXPECT_TRUE(g->rows.empty());
+}
+
+// Regression for the group table's batched lookup, growth, pre-sized
+// merges and the pair sort of one integer key: many groups (negative keys,
+// nulls, runs of one key, two key columns), over several thread counts,
+// against a reference built here.
+TEST(Scan, HighCardinalityGroupsMatchTheReference) {
+  TempDir dir;
+  auto schema = Schema::Make({{"k", DataType::Int64(), true}, {"j", DataType::Int32(), false},
+                              {"v", DataType::Int64(), true}});
+  WriterOptions opt;
+  opt.sync = false;
+  opt.row_group_rows = 32 * 1024;
+  opt.page_rows = 4096;
+  auto w = SegmentWriter::Create(dir.File("g.dpc"), *schema, opt);
+  ASSERT_OK(w);
+  struct Ref {
+    int64_t count = 0, valid = 0, sum = 0;
+  };
+  std::map<std::optional<int64_t>, Ref> one;  // nullopt (null) sorts first, as in the result
+  std::map<std::pair<std::optional<int64_t>, int64_t>, int64_t> two;
+  constexpr int64_t kRows = 200'000;
+  for (int64_t i = 0; i < kRows; ++i) {
+    // Runs of two equal keys, 60,001 distinct from -30,000, every 97th null.
+    const std::optional<int64_t> k =
+        i % 97 == 0 ? std::nullopt : std::optional<int64_t>((i / 2) * 7919 % 60'001 - 30'000);
+    const int64_t j = i % 3;
+    const std::optional<int64_t> v = i % 11 == 0 ? std::nullopt : std::optional<int64_t>(i - 100'000);
+    const std::vector<Value> values = {k ? Value::Int(*k) : Value(), Value::Int(j), v ? Value::Int(*v) : Value()};
+    ASSERT_OK((*w)->AppendRow(values));
+    Ref& r = one[k];
+    r.count += 1;
+    r.valid += v.has_value();
+    r.sum += v.value_or(0);
+    two[{k, j}] += 1;
+  }
+  ASSERT_OK((*w)->Finish());
+  auto seg = Segment::Open(dir.File("g.dpc"));
+  ASSERT_OK(seg);
+  auto source = ScanSource::FromSegments({*seg});
+  ASSERT_OK(source);
+  for (int threads : {1, 2, 3}) {
+    SCOPED_TRACE(threads);
+    ScanSpec spec;
+    spec.threads = threads;
+    AggregateSpec agg;
+    agg.group_by = {"k"};
+    agg.aggregates = {Aggregate::Count(), Aggregate::CountValid("v"), Aggregate::Sum("v")};
+    auto r = RunAggregate(*source, spec, agg);
+    ASSERT_OK(r);
+    ASSERT_EQ(r->rows.size(), one.size());
+    size_t i = 0;
+    for (const auto& [k, ref] : one) {
+      const std::vector<Value>& row = r->rows[i++];
+      ASSERT_EQ(row[0], k ? Value::Int(*k) : Value()) << i;
+      ASSERT_EQ(row[1], Value::Int(ref.count)) << i;
+      ASSERT_EQ(row[2], Value::Int(ref.valid)) << i;
+      ASSERT_EQ(row[3], ref.valid ? Value::Int(ref.sum) : Value()) << i;
+    }
+    agg.group_by = {"k", "j"};
+    agg.aggregates = {Aggregate::Count()};
+    r = RunAggregate(*source, spec, agg);
+    ASSERT_OK(r);
+    ASSERT_EQ(r->rows.size(), two.size());
+    i = 0;
+    for (const auto& [key, count] : two) {
+      const std::vector<Value>& row = r->rows[i++];
+      ASSERT_EQ(row[0], key.first ? Value::Int(*key.first) : Value()) << i;
+      ASSERT_EQ(row[1], Value::Int(key.second)) << i;
+      ASSERT_EQ(row[2], Value::Int(count)) << i;
+    }
+  }
 }
 
 TEST(Scan, ApproxDistinctIsWithinTwoPercentAtScale) {
