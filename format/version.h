@@ -24,7 +24,8 @@ inline constexpr uint16_t kInvalidVersion = 0xFFFF; // sentinel, never written
 //
 // Format 1.0 defines none. Format 1.1: bit 0, byte_planes: pages may use the
 // encodings for_planes (6), delta_planes (7), dictionary_planes (8).
-// Format 1.2: bit 1, radix: pages may use for_radix (9), dictionary_radix (10).
+// Format 1.2: bit 1, radix: pages may use for_radix (9), dictionary_radix (10),
+// dictionary_sparse (11).
 inline constexpr uint64_t kFeatureBytePlanes = uint64_t{1} << 0;
 inline constexpr uint64_t kFeatureRadix = uint64_t{1} << 1;
 inline constexpr uint64_t kFeaturesOfFormat1_0 = 0;  // what a 1.0 reader knows

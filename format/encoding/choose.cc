@@ -104,7 +104,8 @@ uint32_t CountRuns(const PageValues& in) {
 Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options, std::vector<uint8_t>* out) {
   using namespace internal;
   if (in.count == 0) return Encoding::kPlain;  // an empty payload, whatever the encoding
-  const bool radix = options.force == Encoding::kForRadix || options.force == Encoding::kDictionaryRadix;
+  const bool radix = options.force == Encoding::kForRadix || options.force == Encoding::kDictionaryRadix ||
+                     options.force == Encoding::kDictionarySparse;
   if (options.force && EncodingSupports(*options.force, in.type) &&
       (*options.force != Encoding::kConstant || CountRuns(in) == 1) && (!radix || RadixApplies(*options.force, in))) {
     DP_RETURN_IF_ERROR(EncodeWith(*options.force, in, out));

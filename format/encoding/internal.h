@@ -491,6 +491,25 @@ class RadixUnits {
   alignas(64) uint32_t copy_[kBlockSize];
 };
 
+// dictionary_sparse (11, sparse.cc): the dominant code, an exception
+// bitmap, the other codes (minus one above the dominant) in radix
+// max(2, D - 1).
+struct SparsePage {
+  uint32_t dominant = 0;
+  uint32_t exceptions = 0;
+  uint32_t digits = 1;
+  const uint8_t* bitmap = nullptr;  // pad8(ceil(count / 8)) bytes
+  const uint8_t* units = nullptr;
+};
+uint64_t SparseBitmapBytes(uint32_t count);
+uint64_t DictionarySparseSize(uint64_t entry_bytes, uint32_t dict_size, uint32_t count, uint32_t exceptions);
+// The most frequent code of `dict` and how often it occurs.
+uint32_t DominantCode(const Dictionary& dict, uint32_t* occurrences);
+// REQUIRES: dict.first.size() >= 2.
+Status EncodeDictionarySparse(const PageValues& in, const Dictionary& dict, uint32_t dominant,
+                              std::vector<uint8_t>* out);
+DecoderResult MakeDictionarySparseDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);
+
 // for_radix (9): u[i] = v[i] - base < radix.
 void EncodeForRadix(const PageValues& in, uint64_t base, uint32_t radix, uint32_t digits, std::vector<uint8_t>* out);
 DecoderResult MakeForRadixDecoder(PhysicalType t, std::span<const uint8_t> payload, uint32_t count);

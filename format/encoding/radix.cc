@@ -50,7 +50,9 @@ uint32_t ForcedRadixDigits(uint32_t radix) {
 bool RadixApplies(Encoding e, const PageValues& in) {
   if (in.count == 0) return true;
   if (e == Encoding::kForRadix) return IsIntegerPhysical(in.type) && AnalyzeIntegers(in).range < kMaxRadixUnit;
-  if (e != Encoding::kDictionaryRadix || in.type == PhysicalType::kBool) return false;
+  if ((e != Encoding::kDictionaryRadix && e != Encoding::kDictionarySparse) || in.type == PhysicalType::kBool) {
+    return false;
+  }
   Dictionary dict;
   return BuildDictionary(in, DictionaryLimits{kMaxRadixUnit}, &dict) && dict.first.size() >= 2;
 }
@@ -349,9 +351,17 @@ Result<std::optional<Encoding>> EncodeRadix(const PageValues& in, uint64_t limit
   const DictionaryLimits limits{std::min<uint32_t>(in.count / 2, 65536), true};
   if (limits.max_size == 0 || !BuildDictionary(in, limits, &dict) || dict.first.size() < 2) return none;
   const auto size = uint32_t(dict.first.size());
+  // Radix codes, or a dominant code with exceptions, whichever is smaller.
   const uint32_t digits = BestRadixDigits(size);
-  if (digits == 0 || DictionaryCodesOffset(dict.entry_bytes) + RadixUnitsBytes(in.count, size, digits) > limit) {
-    return none;
+  const uint64_t radix_size =
+      digits == 0 ? UINT64_MAX : DictionaryCodesOffset(dict.entry_bytes) + RadixUnitsBytes(in.count, size, digits);
+  uint32_t occurrences = 0;
+  const uint32_t dominant = DominantCode(dict, &occurrences);
+  const uint64_t sparse_size = DictionarySparseSize(dict.entry_bytes, size, in.count, in.count - occurrences);
+  if (std::min(radix_size, sparse_size) > limit) return none;
+  if (sparse_size < radix_size) {
+    DP_RETURN_IF_ERROR(EncodeDictionarySparse(in, dict, dominant, out));
+    return std::optional<Encoding>(Encoding::kDictionarySparse);
   }
   DP_RETURN_IF_ERROR(EncodeDictionaryRadix(in, dict, digits, out));
   return std::optional<Encoding>(Encoding::kDictionaryRadix);

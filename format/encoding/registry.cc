@@ -26,6 +26,7 @@ constexpr EncodingOps kEncodings[] = {
     {"dictionary_planes", &MakeDictionaryPlanesDecoder, kFeatureBytePlanes},   // 8
     {"for_radix", &MakeForRadixDecoder, kFeatureRadix},                        // 9
     {"dictionary_radix", &MakeDictionaryRadixDecoder, kFeatureRadix},          // 10
+    {"dictionary_sparse", &MakeDictionarySparseDecoder, kFeatureRadix},        // 11
 };
 static_assert(std::size(kEncodings) == kMaxEncoding + 1, "one entry per dp::Encoding");
 
@@ -147,6 +148,16 @@ Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
                                        std::to_string(size));
       }
       return EncodeDictionaryRadix(in, dict, ForcedRadixDigits(size), out);
+    }
+    case Encoding::kDictionarySparse: {
+      Dictionary dict;
+      BuildDictionary(in, DictionaryLimits{}, &dict);
+      if (dict.first.size() < 2 || dict.first.size() > kMaxRadixUnit) {
+        return Status::InvalidArgument("dictionary_sparse encoding needs 2 to 2^21 distinct values, the page has " +
+                                       std::to_string(dict.first.size()));
+      }
+      uint32_t occurrences = 0;
+      return EncodeDictionarySparse(in, dict, DominantCode(dict, &occurrences), out);
     }
   }
   return Status::InvalidArgument("unknown encoding id " + std::to_string(static_cast<int>(e)));

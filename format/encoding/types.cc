@@ -77,7 +77,8 @@ bool EncodingSupports(Encoding e, PhysicalType t) {
     case Encoding::kDeltaPlanes: return IsIntegerPhysical(t);
     case Encoding::kDictionaryPlanes: return t != PhysicalType::kBool;
     case Encoding::kForRadix: return IsIntegerPhysical(t);
-    case Encoding::kDictionaryRadix: return t != PhysicalType::kBool;
+    case Encoding::kDictionaryRadix:
+    case Encoding::kDictionarySparse: return t != PhysicalType::kBool;
   }
   return false;
 }

@@ -263,7 +263,8 @@ TEST(BytePlanesCandidate, NoneWhenNotSmallerThanTheLimit) {
 TEST(BytePlanesFeatures, OnlyTheNewEncodingsNeedTheFeature) {
   for (Encoding e : testing::kAllEncodings) {
     const bool planes = e == Encoding::kForPlanes || e == Encoding::kDeltaPlanes || e == Encoding::kDictionaryPlanes;
-    const bool radix = e == Encoding::kForRadix || e == Encoding::kDictionaryRadix;
+    const bool radix =
+        e == Encoding::kForRadix || e == Encoding::kDictionaryRadix || e == Encoding::kDictionarySparse;
     EXPECT_EQ(RequiredFeatures(e), planes ? kFeatureBytePlanes : radix ? kFeatureRadix : 0u) << EncodingName(e);
   }
   EXPECT_EQ(EncodingName(Encoding::kForPlanes), "for_planes");

@@ -410,6 +410,7 @@ TEST(EncodingSupportsMatrix, MatchesTheSpec) {
     EXPECT_TRUE(EncodingSupports(Encoding::kDictionaryPlanes, t));
     EXPECT_FALSE(EncodingSupports(Encoding::kForRadix, t));
     EXPECT_TRUE(EncodingSupports(Encoding::kDictionaryRadix, t));
+    EXPECT_TRUE(EncodingSupports(Encoding::kDictionarySparse, t));
   }
   const PhysicalType b = PhysicalType::kBool, s = PhysicalType::kBytes;
   EXPECT_TRUE(EncodingSupports(Encoding::kPlain, b));
@@ -425,11 +426,12 @@ TEST(EncodingSupportsMatrix, MatchesTheSpec) {
   EXPECT_TRUE(EncodingSupports(Encoding::kDictionary, s));
   EXPECT_TRUE(EncodingSupports(Encoding::kConstant, s));
   for (Encoding e : {Encoding::kForPlanes, Encoding::kDeltaPlanes, Encoding::kDictionaryPlanes, Encoding::kForRadix,
-                     Encoding::kDictionaryRadix}) {
+                     Encoding::kDictionaryRadix, Encoding::kDictionarySparse}) {
     EXPECT_FALSE(EncodingSupports(e, b));
-    EXPECT_EQ(EncodingSupports(e, s), e == Encoding::kDictionaryPlanes || e == Encoding::kDictionaryRadix);
+    EXPECT_EQ(EncodingSupports(e, s), e == Encoding::kDictionaryPlanes || e == Encoding::kDictionaryRadix ||
+                                          e == Encoding::kDictionarySparse);
   }
-  EXPECT_FALSE(EncodingSupports(static_cast<Encoding>(11), PhysicalType::kI32));
+  EXPECT_FALSE(EncodingSupports(static_cast<Encoding>(12), PhysicalType::kI32));
 }
 
 TEST(PhysicalTypes, OfEveryLogicalType) {

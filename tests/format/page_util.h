@@ -20,7 +20,7 @@ inline constexpr Encoding kAllEncodings[] = {Encoding::kPlain,      Encoding::kF
                                              Encoding::kRle,        Encoding::kDictionary, Encoding::kConstant,
                                              Encoding::kForPlanes,  Encoding::kDeltaPlanes,
                                              Encoding::kDictionaryPlanes, Encoding::kForRadix,
-                                             Encoding::kDictionaryRadix};
+                                             Encoding::kDictionaryRadix, Encoding::kDictionarySparse};
 
 struct Page {
   PhysicalType type = PhysicalType::kI64;
@@ -68,7 +68,7 @@ inline Page StringPage(std::vector<std::string> values) {
 
 // Whether EncodeWith(e, page) must succeed (EncodingSupports is not
 // enough): constant needs equal values, for_radix a value range below
-// 2^21, dictionary_radix 2 .. 2^21 distinct values.
+// 2^21, dictionary_radix and dictionary_sparse 2 .. 2^21 distinct values.
 inline bool ForcedEncodingApplies(Encoding e, const Page& page) {
   if (!EncodingSupports(e, page.type)) return false;
   if (page.count == 0) return true;
@@ -90,7 +90,7 @@ inline bool ForcedEncodingApplies(Encoding e, const Page& page) {
     }
     return hi - lo < (I128(1) << 21);
   }
-  if (e == Encoding::kDictionaryRadix) {
+  if (e == Encoding::kDictionaryRadix || e == Encoding::kDictionarySparse) {
     std::set<std::string> distinct;
     const size_t w = PhysicalWidth(page.type);
     for (uint32_t i = 0; i < page.count; ++i) {

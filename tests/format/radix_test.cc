@@ -321,3 +321,106 @@ TEST(RadixFeatures, Format1_2) {
 
 }  // namespace
 }  // namespace dp::format
+
+namespace dp::format {
+namespace {
+
+// ---- dictionary_sparse (11) ---------------------------------------------------
+
+// A page of `n` doubles: 0.0 except every `every`-th, which cycles over
+// `distinct` - 1 other values.
+Page MostlyZero(uint32_t n, uint32_t every, uint32_t distinct) {
+  std::vector<double> v(n, 0.0);
+  for (uint32_t i = 0; i < n; i += every) v[i] = 0.01 * (1 + (i / every) % (distinct - 1));
+  return FixedPage<double>(PhysicalType::kF64, v);
+}
+
+TEST(Sparse, LayoutOfASmallPage) {
+  // 0, 5, 0, 0, 7, 0: dictionary [0, 5, 7] by first occurrence, dominant
+  // code 0, exceptions at 1 and 4 with codes 1, 2 -> digits 0, 1 (radix 2).
+  const Page page = FixedPage<int32_t>(PhysicalType::kI32, {0, 5, 0, 0, 7, 0});
+  const std::vector<uint8_t> out = Encode(Encoding::kDictionarySparse, page);
+  ASSERT_GE(out.size(), 32u);
+  EXPECT_EQ(internal::Load<uint32_t>(out.data()), 3u);  // D
+  const uint32_t k = out[4];
+  EXPECT_EQ(k, 1u);  // radix 2: no k packs tighter than one bit
+  // Entries 0, 5, 7 (12 bytes from 8), pad8 -> codes at 24.
+  EXPECT_EQ(internal::Load<uint32_t>(out.data() + 16), 7u);
+  EXPECT_EQ(internal::Load<uint32_t>(out.data() + 24), 0u);  // dominant code
+  EXPECT_EQ(internal::Load<uint32_t>(out.data() + 28), 2u);  // exceptions
+  EXPECT_EQ(out[32], 0b010010);                               // bitmap: values 1 and 4
+  EXPECT_EQ(out.size(), 32u + 8 + 128 * 1);                   // one row of 1-bit digits
+  ExpectRoundTrip(Encoding::kDictionarySparse, page, out);
+}
+
+TEST(Sparse, RoundTripsAcrossShapes) {
+  for (uint32_t n : {1u, 2u, 63u, 64u, 65u, 1023u, 1024u, 1025u, 5000u, 65536u, 70001u}) {
+    for (uint32_t every : {1u, 2u, 5u, 64u, 1000u}) {
+      for (uint32_t distinct : {2u, 3u, 51u, 300u}) {
+        const Page page = MostlyZero(n, every, distinct);
+        if (!testing::ForcedEncodingApplies(Encoding::kDictionarySparse, page)) continue;
+        SCOPED_TRACE(std::to_string(n) + " every " + std::to_string(every) + " x" + std::to_string(distinct));
+        ASSERT_NO_FATAL_FAILURE(
+            ExpectRoundTrip(Encoding::kDictionarySparse, page, Encode(Encoding::kDictionarySparse, page)));
+      }
+    }
+  }
+  // Strings, the dominant entry not first, and the page limit.
+  std::vector<std::string> s(1u << 20, "ok");
+  for (size_t i = 0; i < s.size(); i += 7) s[i] = "error_" + std::to_string(i % 13);
+  s[0] = "first";
+  const Page strings = StringPage(s);
+  ASSERT_NO_FATAL_FAILURE(
+      testing::ExpectDecodeAll(Encoding::kDictionarySparse, strings, Encode(Encoding::kDictionarySparse, strings)));
+}
+
+TEST(Sparse, ChosenForADominantValue) {
+  // The order events' discount: 80% zero, the rest 0.01 .. 0.50.
+  std::mt19937 rng(9);
+  std::vector<double> v(65536);
+  for (auto& d : v) d = rng() % 100 < 80 ? 0.0 : 0.01 * double(1 + rng() % 50);
+  const Page page = FixedPage<double>(PhysicalType::kF64, v);
+  std::vector<uint8_t> out;
+  auto e = EncodeRadix(page.View(), UINT64_MAX, &out);
+  ASSERT_TRUE(e.ok());
+  ASSERT_EQ(*e, Encoding::kDictionarySparse);
+  // 1 bit per value + 5.67 per exception: under 2.25 bits per value.
+  EXPECT_LT(out.size(), 65536u * 9 / 32);
+  ExpectRoundTrip(Encoding::kDictionarySparse, page, out);
+  // Uniform codes: radix codes are smaller.
+  for (auto& d : v) d = 0.01 * double(rng() % 50);
+  out.clear();
+  e = EncodeRadix(FixedPage<double>(PhysicalType::kF64, v).View(), UINT64_MAX, &out);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(*e, Encoding::kDictionaryRadix);
+}
+
+TEST(Sparse, Corruption) {
+  const Page page = MostlyZero(3000, 3, 51);
+  const std::vector<uint8_t> good = Encode(Encoding::kDictionarySparse, page);
+  ASSERT_TRUE(DecodeEverything(Encoding::kDictionarySparse, page, good).ok());
+  const uint64_t codes_at = internal::DictionaryCodesOffset(51 * 8);
+  auto status = [&](auto change) {
+    std::vector<uint8_t> bad = good;
+    change(bad);
+    return DecodeEverything(Encoding::kDictionarySparse, page, bad);
+  };
+  // Dominant code out of range; exception count above the values; a bit
+  // more or fewer than declared; a bit after the last value; size.
+  EXPECT_TRUE(status([&](auto& b) { b[codes_at] = 51; }).IsCorruption());
+  EXPECT_TRUE(status([&](auto& b) { b[codes_at + 5] = 0xFF; }).IsCorruption());
+  EXPECT_TRUE(status([&](auto& b) { b[codes_at + 8 + 100] ^= 0x02; }).IsCorruption());
+  EXPECT_TRUE(status([&](auto& b) { b[codes_at + 8 + 375] |= 0x80; }).IsCorruption());  // bit 3007
+  EXPECT_TRUE(status([&](auto& b) { b.pop_back(); }).IsCorruption());
+  EXPECT_TRUE(status([&](auto& b) { b[4] = 0; }).IsCorruption());  // 0 digits
+  // D = 2: the one exception code is 0; a digit of 1 is out of range.
+  const Page two = FixedPage<int64_t>(PhysicalType::kI64, {4, 4, 9, 4});
+  std::vector<uint8_t> bad = Encode(Encoding::kDictionarySparse, two);
+  const size_t units_at = bad.size() - 128;
+  bad[units_at] = 1;  // unit 0, digit 0 = 1
+  const Status s = DecodeEverything(Encoding::kDictionarySparse, two, bad);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+}
+
+}  // namespace
+}  // namespace dp::format

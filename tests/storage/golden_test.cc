@@ -66,6 +66,7 @@ const GoldenVariant kVariants[] = {
     {"golden_v1_1_dict_planes.dpc", Encoding::kDictionaryPlanes, CodecPolicy::kZstd, 0, format::kFeatureBytePlanes},
     {"golden_v1_2_for_radix.dpc", Encoding::kForRadix, CodecPolicy::kNone, 1, format::kFeatureRadix, true},
     {"golden_v1_2_dict_radix.dpc", Encoding::kDictionaryRadix, CodecPolicy::kNone, 1, format::kFeatureRadix, true},
+    {"golden_v1_2_dict_sparse.dpc", Encoding::kDictionarySparse, CodecPolicy::kNone, 1, format::kFeatureRadix, true},
 };
 
 uint64_t RequiredFeaturesOf(const std::string& path) {

@@ -49,8 +49,9 @@ enum class Encoding : uint8_t {
   // several to a unit in mixed radix (3 values of 1..10 in 10 bits).
   kForRadix = 9,         // value - base, radix max - min + 1
   kDictionaryRadix = 10, // page-local dictionary + codes, radix its size
+  kDictionarySparse = 11,  // dictionary + dominant code + exception bitmap + radix-packed exceptions
 };
-inline constexpr uint8_t kMaxEncoding = 10;
+inline constexpr uint8_t kMaxEncoding = 11;
 std::string_view EncodingName(Encoding e);  // "plain", "for_bitpack", ...
 
 // on-disk ids: append only.
