@@ -200,13 +200,60 @@ uint32_t DictionaryPlanes(const Dictionary& dict) { return PlanesFor(CodeWidth(d
 
 // ---- reading ---------------------------------------------------------------
 
+// Decoded planes of a page live in buffers recycled through a small pool
+// per thread: a buffer per page from malloc (up to 8 x 1 MiB) made glibc
+// grow and trim the heap on every page, page faults included, a tenth of
+// a range scan's time. A buffer may return to another thread's pool.
+class PlaneBuffer {
+ public:
+  PlaneBuffer() = default;
+  explicit PlaneBuffer(size_t n) {
+    Pool& pool = ThreadPool();
+    for (size_t k = 0; k < pool.size(); ++k) {
+      if (pool[k].second >= n) {
+        data_ = std::move(pool[k].first);
+        capacity_ = pool[k].second;
+        pool.erase(pool.begin() + std::ptrdiff_t(k));
+        return;
+      }
+    }
+    data_.reset(new uint8_t[n]);
+    capacity_ = n;
+  }
+  PlaneBuffer(PlaneBuffer&&) = default;
+  PlaneBuffer& operator=(PlaneBuffer&& o) noexcept {
+    Release();
+    data_ = std::move(o.data_);
+    capacity_ = o.capacity_;
+    return *this;
+  }
+  ~PlaneBuffer() { Release(); }
+  uint8_t* get() const { return data_.get(); }
+
+ private:
+  using Pool = std::vector<std::pair<std::unique_ptr<uint8_t[]>, size_t>>;
+  static constexpr size_t kPoolSize = 8;
+  static Pool& ThreadPool() {
+    thread_local Pool pool;
+    return pool;
+  }
+  void Release() {
+    if (!data_) return;
+    Pool& pool = ThreadPool();
+    if (pool.size() < kPoolSize) pool.emplace_back(std::move(data_), capacity_);
+    data_.reset();
+  }
+  std::unique_ptr<uint8_t[]> data_;
+  size_t capacity_ = 0;
+};
+
 // The validated planes of a payload: raw planes point into it, zstd planes
 // into `owned`.
 struct Planes {
   uint32_t count = 0;
   uint32_t num = 0;
   const uint8_t* plane[kMaxPlanes] = {};
-  std::unique_ptr<uint8_t[]> owned;
+  PlaneBuffer owned;
 
   // acc[i] = residual of value pos + i, i < n. One pass per plane count,
   // restrict-qualified so that the byte loads do not alias the output and
@@ -330,7 +377,7 @@ Result<std::unique_ptr<Planes>> ParsePlanes(Encoding e, PhysicalType t, std::spa
       return PageCorruption(e, t, count, "zstd or packed planes need a page of at most " +
                                              std::to_string(kMaxPageRows) + " values");
     }
-    planes->owned.reset(new uint8_t[size_t{owned} * count]);
+    planes->owned = PlaneBuffer(size_t{owned} * count);
   }
   uint64_t pos = at + num * kPlaneDescriptorSize;
   uint32_t next_owned = 0;
