@@ -90,22 +90,26 @@ class GroupTable {
   // Rows equal to the previous one (runs of a key) reuse its group.
   void FindOrInsertBatch(const uint64_t (*words)[kBlockSize], const uint8_t* nulls, uint32_t m, uint32_t* gid) {
     uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
+    // Rows equal to the previous one are marked (hash 0 is never looked
+    // at for them) and not hashed: time buckets, clustered keys.
     for (uint32_t i = 0; i < m; ++i) {
+      bool same = i > 0 && nulls[i] == nulls[i - 1];
+      for (int k = 0; k < nkeys_; ++k) same &= words[k][i] == words[k][i - (i > 0)];
+      same_[i] = same;
+      if (same) continue;
       uint64_t h = 0x9E3779B97F4A7C15ull * (nulls[i] + 1);
       for (int k = 0; k < nkeys_; ++k) h = Mix64(h ^ words[k][i]) + uint64_t(k);
       hashes_[i] = Mix64(h);
     }
     constexpr uint32_t kAhead = 12;
-    for (uint32_t i = 0; i < std::min(m, kAhead); ++i) Prefetch(hashes_[i]);
+    for (uint32_t i = 0; i < std::min(m, kAhead); ++i) {
+      if (!same_[i]) Prefetch(hashes_[i]);
+    }
     for (uint32_t i = 0; i < m; ++i) {
-      if (i + kAhead < m) Prefetch(hashes_[i + kAhead]);
-      if (i > 0 && hashes_[i] == hashes_[i - 1] && nulls[i] == nulls[i - 1]) {
-        bool same = true;
-        for (int k = 0; k < nkeys_; ++k) same &= words[k][i] == words[k][i - 1];
-        if (same) {
-          gid[i] = gid[i - 1];
-          continue;
-        }
+      if (i + kAhead < m && !same_[i + kAhead]) Prefetch(hashes_[i + kAhead]);
+      if (same_[i]) {
+        gid[i] = gid[i - 1];
+        continue;
       }
       for (int k = 0; k < nkeys_; ++k) key[k] = words[k][i];
       gid[i] = FindOrInsertHashed(key, nulls[i], hashes_[i]);
@@ -194,6 +198,7 @@ class GroupTable {
   std::vector<uint64_t> keys_;
   std::vector<Slot> slots_;
   alignas(64) uint64_t hashes_[kBlockSize];
+  bool same_[kBlockSize];
 };
 
 // ---- plan ----
