@@ -205,7 +205,9 @@ TEST(BytePlanesCandidate, EventTimesTakeDeltaPlanes) {
   ASSERT_TRUE(e.ok());
   ASSERT_TRUE(e->has_value());
   EXPECT_EQ(**e, Encoding::kDeltaPlanes);
-  EXPECT_LT(out.size(), classic_size * 95 / 100);
+  // Only the top plane is worth zstd (a plane must shrink by 1/8); the
+  // page still beats the classic choice.
+  EXPECT_LT(out.size(), classic_size * 97 / 100);
   ExpectRoundTrip(Encoding::kDeltaPlanes, page, out);
 }
 
