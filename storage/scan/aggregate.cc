@@ -459,6 +459,11 @@ struct Window {
   bool all = false;             // every row selected and gid all 0
 };
 
+// The order of float min/max: < with -0.0 below +0.0, so that which zero
+// comes out does not depend on the order values (and thread partials) are
+// seen in.
+inline bool FloatBefore(double a, double b) { return a < b || (a == b && std::signbit(a) && !std::signbit(b)); }
+
 // Bits whose OR over values bounds their magnitudes: v for unsigned values,
 // v ^ sign for signed ones (|v| - 1 when negative).
 template <typename T>
@@ -538,7 +543,7 @@ void UpdateNumeric(const AggPlan& a, AggState& s, const T* v, const uint8_t* val
         if constexpr (std::is_floating_point_v<T>) {
           const double x = double(v[r]);
           if (std::isnan(x)) continue;
-          if (s.count[g] == 0 || (is_min ? x < s.fmm[g] : x > s.fmm[g])) s.fmm[g] = x;
+          if (s.count[g] == 0 || (is_min ? FloatBefore(x, s.fmm[g]) : FloatBefore(s.fmm[g], x))) s.fmm[g] = x;
         } else if constexpr (std::is_signed_v<T>) {
           const int64_t x = v[r];
           if (s.count[g] == 0 || (is_min ? x < s.imm[g] : x > s.imm[g])) s.imm[g] = x;
@@ -913,7 +918,9 @@ void MergeState(const AggPlan& a, AggState& dst, uint32_t d, AggState& src, uint
       if (a.domain == Domain::kSigned) {
         if (!had || (mn ? src.imm[g] < dst.imm[d] : src.imm[g] > dst.imm[d])) dst.imm[d] = src.imm[g];
       } else if (a.domain == Domain::kFloat) {
-        if (!had || (mn ? src.fmm[g] < dst.fmm[d] : src.fmm[g] > dst.fmm[d])) dst.fmm[d] = src.fmm[g];
+        if (!had || (mn ? FloatBefore(src.fmm[g], dst.fmm[d]) : FloatBefore(dst.fmm[d], src.fmm[g]))) {
+          dst.fmm[d] = src.fmm[g];
+        }
       } else if (a.domain == Domain::kBytes) {
         if (!had || (mn ? src.smm[g] < dst.smm[d] : src.smm[g] > dst.smm[d])) dst.smm[d] = std::move(src.smm[g]);
       } else {

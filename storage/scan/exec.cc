@@ -220,8 +220,14 @@ std::vector<MorselExec::Range> MorselExec::CandidateRanges() {
     }
     if (!plan_.MayMatch(zones)) continue;
     const bool all = plan_.MustMatch(zones);
-    if (!out.empty() && out.back().end == a && out.back().all == all) out.back().end = e;
-    else out.push_back({a, e, all});
+    uint64_t pass = 0, fail = 0;
+    if (!all) plan_.KnownLeaves(zones, &pass, &fail);
+    if (!out.empty() && out.back().end == a && out.back().all == all && out.back().pass == pass &&
+        out.back().fail == fail) {
+      out.back().end = e;
+    } else {
+      out.push_back({a, e, all, pass, fail});
+    }
   }
   return out;
 }
@@ -348,7 +354,12 @@ Status MorselExec::Eval(const Node& node, uint32_t n, uint8_t* out) {
   switch (node.kind) {
     case Node::Kind::kTrue: std::fill_n(out, n, 1); return Status::OK();
     case Node::Kind::kFalse: std::fill_n(out, n, 0); return Status::OK();
-    case Node::Kind::kLeaf: return EvalLeaf(plan_.leaves[node.leaf], node.leaf, n, out);
+    case Node::Kind::kLeaf:
+      if (node.leaf < 64 && ((pass_ | fail_) >> node.leaf & 1)) {
+        std::fill_n(out, n, uint8_t((pass_ >> node.leaf) & 1));
+        return Status::OK();
+      }
+      return EvalLeaf(plan_.leaves[node.leaf], node.leaf, n, out);
     case Node::Kind::kAnd:
     case Node::Kind::kOr: break;
   }
@@ -362,7 +373,11 @@ Status MorselExec::Eval(const Node& node, uint32_t n, uint8_t* out) {
     uint32_t any = 0;
     for (uint32_t i = 0; i < n; ++i) any += out[i];
     if (is_and ? any == 0 : any == n) break;
-    Status s = Eval(node.children[c], n, tmp);
+    const Node& child = node.children[c];
+    if (child.kind == Node::Kind::kLeaf && child.leaf < 64 && ((is_and ? pass_ : fail_) >> child.leaf & 1)) {
+      continue;  // AND with a leaf every row passes, OR with one none does
+    }
+    Status s = Eval(child, n, tmp);
     if (!s.ok()) {
       --depth_;
       return s;
@@ -379,6 +394,8 @@ Status MorselExec::Run(const WindowFn& on_window) {
   alignas(64) uint8_t mask[kBlockSize];
   for (const Range& range : CandidateRanges()) {
     const bool evaluate = filtered && !range.all;
+    pass_ = range.pass;
+    fail_ = range.fail;
     const uint64_t end = range.end;
     for (uint64_t row = range.begin; row < end;) {
       uint64_t stop = std::min(end, row + kBlockSize);

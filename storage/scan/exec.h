@@ -61,6 +61,7 @@ class MorselExec {
   struct Range {
     uint64_t begin, end;
     bool all;  // the page zones prove every row matches: no evaluation
+    uint64_t pass = 0, fail = 0;  // Plan::KnownLeaves of the range
   };
   std::vector<Range> CandidateRanges();
 
@@ -77,6 +78,7 @@ class MorselExec {
   std::vector<LeafTable> tables_;
   std::vector<std::vector<uint8_t>> scratch_;  // per tree depth
   int depth_ = 0;
+  uint64_t pass_ = 0, fail_ = 0;  // known leaves of the range being run
 };
 
 // The set bits of every byte value, for SelectRows below, which takes 8

@@ -523,6 +523,15 @@ bool Plan::MayMatch(const std::vector<const Zone*>& zones) const { return NodeHo
 bool Plan::MustMatch(const std::vector<const Zone*>& zones) const {
   return NodeHolds(*this, root, zones, LeafMustMatch);
 }
+void Plan::KnownLeaves(const std::vector<const Zone*>& zones, uint64_t* pass, uint64_t* fail) const {
+  *pass = *fail = 0;
+  for (size_t i = 0; i < std::min<size_t>(leaves.size(), 64); ++i) {
+    const Leaf& leaf = leaves[i];
+    const Zone* z = size_t(leaf.field) < zones.size() ? zones[leaf.field] : nullptr;
+    if (LeafMustMatch(leaf, z)) *pass |= uint64_t{1} << i;
+    else if (!LeafMayMatch(leaf, z)) *fail |= uint64_t{1} << i;
+  }
+}
 
 Result<Plan> MakePlan(const Schema& schema, const ScanSpec& spec, const std::vector<std::string>& projection) {
   Plan plan;

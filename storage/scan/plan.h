@@ -84,6 +84,11 @@ struct Plan {
   // needs values, every value inside the test). False when unsure: then the
   // predicate is evaluated row by row.
   bool MustMatch(const std::vector<const Zone*>& zones) const;
+  // Per leaf (the first 64): bit i of *pass set when the zones prove every
+  // row passes leaf i, of *fail when none can; such leaves are not
+  // evaluated (a time range over the pages it covers whole, ANDed with a
+  // filter that must be evaluated).
+  void KnownLeaves(const std::vector<const Zone*>& zones, uint64_t* pass, uint64_t* fail) const;
 };
 
 // Builds the plan; `extra` are fields other parts of the query read.

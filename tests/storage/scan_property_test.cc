@@ -284,7 +284,9 @@ TEST(ScanProperty, AggregatesAndBatchesMatchReference) {
                                           << " want " << RowText({want}) << " | group " << RowText(expect[i]);
           }
           // Identical whatever the thread count (bit for bit).
-          EXPECT_TRUE(SameValue(got, r3->rows[i][j])) << "threads 1 vs 3 differ at row " << i << " col " << j;
+          EXPECT_TRUE(SameValue(got, r3->rows[i][j]))
+              << "threads 1 vs 3 differ at row " << i << " col " << r1->names[j] << ": " << RowText({got}) << " vs "
+              << RowText({r3->rows[i][j]}) << " | group " << RowText(expect[i]);
         }
       }
       ++checked_aggs;

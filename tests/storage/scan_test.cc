@@ -3,6 +3,7 @@
 // columns), lazily opened parts pruned by summaries, exact integer sums.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <optional>
 
@@ -523,6 +524,39 @@ TEST(Scan, HighCardinalityGroupsMatchTheReference) {
       ASSERT_EQ(row[1], Value::Int(key.second)) << i;
       ASSERT_EQ(row[2], Value::Int(count)) << i;
     }
+  }
+}
+
+// Regression (property seed 3981): min/max of floats that are -0.0 in some
+// row groups and +0.0 in others gave whichever zero its thread partial
+// merged first. -0.0 now orders below +0.0, for any thread count.
+TEST(Scan, SignedZerosGiveTheSameMinMaxForAnyThreadCount) {
+  TempDir dir;
+  auto schema = Schema::Make({{"x", DataType::Float64(), false}});
+  WriterOptions opt;
+  opt.sync = false;
+  opt.row_group_rows = 1024;
+  opt.page_rows = 1024;
+  auto w = SegmentWriter::Create(dir.File("z.dpc"), *schema, opt);
+  ASSERT_OK(w);
+  for (int i = 0; i < 8 * 1024; ++i) {
+    const std::vector<Value> row = {Value::Double((i / 1024) % 2 == 0 ? 0.0 : -0.0)};
+    ASSERT_OK((*w)->AppendRow(row));
+  }
+  ASSERT_OK((*w)->Finish());
+  auto seg = Segment::Open(dir.File("z.dpc"));
+  ASSERT_OK(seg);
+  auto source = ScanSource::FromSegments({*seg});
+  ASSERT_OK(source);
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::Min("x"), Aggregate::Max("x")};
+  for (int threads : {1, 2, 3, 4}) {
+    ScanSpec spec;
+    spec.threads = threads;
+    auto r = RunAggregate(*source, spec, agg);
+    ASSERT_OK(r);
+    EXPECT_TRUE(std::signbit(r->rows[0][0].as_double())) << threads;
+    EXPECT_FALSE(std::signbit(r->rows[0][1].as_double())) << threads;
   }
 }
 
