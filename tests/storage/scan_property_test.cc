@@ -138,9 +138,14 @@ void MakeCase(uint64_t seed, Case* c) {
     opt.row_group_rows = 1000 + rng() % 3000;
     opt.page_rows = 1024;
     if (rng() % 3 == 0) opt.codec = CodecPolicy::kNone;
-    const Encoding encs[] = {Encoding::kPlain, Encoding::kForBitpack, Encoding::kDeltaBitpack, Encoding::kRle,
-                             Encoding::kDictionary, Encoding::kConstant};
-    if (rng() % 3 != 0) opt.force_encoding = encs[rng() % 6];
+    // Every encoding (those that do not fit a page fall back to the
+    // automatic choice, which may take any of them too).
+    const Encoding encs[] = {Encoding::kPlain,           Encoding::kForBitpack,      Encoding::kDeltaBitpack,
+                             Encoding::kRle,             Encoding::kDictionary,      Encoding::kConstant,
+                             Encoding::kForPlanes,       Encoding::kDeltaPlanes,     Encoding::kDictionaryPlanes,
+                             Encoding::kForRadix,        Encoding::kDictionaryRadix, Encoding::kDictionarySparse};
+    static_assert(std::size(encs) == kMaxEncoding + 1, "a new encoding belongs in the property test");
+    if (rng() % 3 != 0) opt.force_encoding = encs[rng() % std::size(encs)];
     const size_t n = rng() % 6000;
     std::vector<TestColumn> cols;
     const int null_pct = int(rng() % 4) * 10;
