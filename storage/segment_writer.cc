@@ -145,37 +145,30 @@ class ColumnBuilder {
         codec = try_codec;
       }
     }
-    // A radix page where it is smaller than that choice: it decodes faster
-    // than any codec, a little slower than bit-packing (so it must save 3%
-    // over an uncompressed page).
+    // Candidates stored without a page codec, each taken where its page
+    // (validity prefix + payload) is at most `factor` x the stored size of
+    // the choice so far.
     const std::vector<uint8_t>* body = &body_;
-    if (UseRadix() && body_.size() >= 256) {
-      const double limit = (codec == Codec::kNone ? 0.97 : 1.0) * double(stored->size());
-      if (limit > double(payload_at)) {
-        radix_.assign(body_.begin(), body_.begin() + payload_at);
-        DP_ASSIGN_OR_RETURN(std::optional<Encoding> radix_enc,
-                            format::EncodeRadix(pv, uint64_t(limit) - payload_at, &radix_));
-        if (radix_enc) {
-          enc = *radix_enc;
-          codec = Codec::kNone;
-          stored = body = &radix_;
-        }
+    auto try_candidate = [&](double factor, auto encode, std::vector<uint8_t>* buf) -> Status {
+      const double limit = factor * double(stored->size());
+      if (body_.size() < 256 || limit <= double(payload_at)) return Status::OK();
+      buf->assign(body_.begin(), body_.begin() + payload_at);
+      DP_ASSIGN_OR_RETURN(std::optional<Encoding> e, encode(pv, uint64_t(limit) - payload_at, buf));
+      if (e) {
+        enc = *e;
+        codec = Codec::kNone;
+        stored = body = buf;
       }
+      return Status::OK();
+    };
+    // Radix pages decode faster than any codec, a little slower than
+    // bit-packing: they must save 3% over an uncompressed page.
+    if (UseRadix()) {
+      DP_RETURN_IF_ERROR(try_candidate(codec == Codec::kNone ? 0.97 : 1.0, format::EncodeRadix, &radix_));
     }
-    // A byte-plane page (its planes zstd-compressed inside, no page codec)
-    // where it beats that choice's stored size by min_byte_planes_saving.
-    if (UseBytePlanes() && body_.size() >= 256) {
-      const double limit = (1.0 - options_.min_byte_planes_saving) * double(stored->size());
-      if (limit > double(payload_at)) {
-        planes_.assign(body_.begin(), body_.begin() + payload_at);
-        DP_ASSIGN_OR_RETURN(std::optional<Encoding> planes_enc,
-                            format::EncodeBytePlanes(pv, uint64_t(limit) - payload_at, &planes_));
-        if (planes_enc) {
-          enc = *planes_enc;
-          codec = Codec::kNone;
-          stored = body = &planes_;
-        }
-      }
+    // Byte planes (zstd inside) where they beat that by min_byte_planes_saving.
+    if (UseBytePlanes()) {
+      DP_RETURN_IF_ERROR(try_candidate(1.0 - options_.min_byte_planes_saving, format::EncodeBytePlanes, &planes_));
     }
     if (stored->size() > kMaxPageBytes || body->size() > kMaxPageBytes) {
       return Status::InvalidArgument("column '" + field_.name + "': a page exceeds 2 GiB; lower page_bytes");

@@ -18,21 +18,10 @@
 namespace dp::format {
 namespace {
 
+using testing::ExpectRoundTrip;
 using testing::FixedPage;
 using testing::Page;
 using testing::StringPage;
-
-std::vector<uint8_t> Encode(Encoding e, const Page& page) {
-  std::vector<uint8_t> out;
-  const Status s = EncodeWith(e, page.View(), &out);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return out;
-}
-
-void ExpectRoundTrip(Encoding e, const Page& page, const std::vector<uint8_t>& payload) {
-  ASSERT_NO_FATAL_FAILURE(testing::ExpectDecodeAll(e, page, payload));
-  ASSERT_NO_FATAL_FAILURE(testing::ExpectStreamedWithSkips(e, page, payload));
-}
 
 uint32_t Load32(const std::vector<uint8_t>& b, size_t at) {
   uint32_t v;
@@ -71,7 +60,7 @@ TEST(BytePlanesLayout, ForPlanesRawPlanes) {
   // Residuals 0, 1, 255, 256 need 2 planes; 4 values never pay a zstd
   // frame; the last plane holds only 0 or 1, packed 1 bit per value.
   const Page page = FixedPage<int32_t>(PhysicalType::kI32, {1000, 1001, 1255, 1256});
-  const std::vector<uint8_t> got = Encode(Encoding::kForPlanes, page);
+  const std::vector<uint8_t> got = testing::EncodeOrFail(Encoding::kForPlanes, page);
   const std::vector<uint8_t> want = {
       0xE8, 0x03, 0, 0, 0, 0, 0, 0,  // base 1000
       2, 0, 0, 0, 0, 0, 0, 0,        // 2 planes
@@ -87,7 +76,7 @@ TEST(BytePlanesLayout, ForPlanesRawPlanes) {
 
 TEST(BytePlanesLayout, DeltaAndDictionaryPlanesHeaders) {
   const Page page = FixedPage<int64_t>(PhysicalType::kI64, {10, 13, 12, 20});
-  const std::vector<uint8_t> delta = Encode(Encoding::kDeltaPlanes, page);
+  const std::vector<uint8_t> delta = testing::EncodeOrFail(Encoding::kDeltaPlanes, page);
   // first 10, min_delta -1, 1 plane, residuals 0, 4, 0, 9 (delta - min_delta).
   ASSERT_EQ(delta.size(), 24u + 8 + 8);
   int64_t first, min_delta;
@@ -103,7 +92,7 @@ TEST(BytePlanesLayout, DeltaAndDictionaryPlanesHeaders) {
   ExpectRoundTrip(Encoding::kDeltaPlanes, page, delta);
 
   const Page strings = StringPage({"b", "a", "b", "b"});
-  const std::vector<uint8_t> dict = Encode(Encoding::kDictionaryPlanes, strings);
+  const std::vector<uint8_t> dict = testing::EncodeOrFail(Encoding::kDictionaryPlanes, strings);
   // D = 2, 1 plane, table {"b", "a"} (4*3 + 2 bytes, pad8), descriptor, codes.
   EXPECT_EQ(Load32(dict, 0), 2u);
   EXPECT_EQ(dict[4], 1);
@@ -120,7 +109,7 @@ TEST(BytePlanesLayout, DeltaAndDictionaryPlanesHeaders) {
 
 TEST(BytePlanesLayout, OneEntryDictionaryHasNoPlanes) {
   const Page page = FixedPage<double>(PhysicalType::kF64, {2.5, 2.5, 2.5});
-  const std::vector<uint8_t> got = Encode(Encoding::kDictionaryPlanes, page);
+  const std::vector<uint8_t> got = testing::EncodeOrFail(Encoding::kDictionaryPlanes, page);
   EXPECT_EQ(got.size(), 16u);  // header + one entry
   EXPECT_EQ(got[4], 0);
   ExpectRoundTrip(Encoding::kDictionaryPlanes, page, got);
@@ -139,7 +128,7 @@ TEST(BytePlanesWidths, EveryResidualWidthRoundTrips) {
     v[3] = 12345;
     const Page page = FixedPage(PhysicalType::kU64, v);
     for (Encoding e : {Encoding::kForPlanes, Encoding::kDeltaPlanes}) {
-      const std::vector<uint8_t> payload = Encode(e, page);
+      const std::vector<uint8_t> payload = testing::EncodeOrFail(e, page);
       if (e == Encoding::kForPlanes) {
         EXPECT_EQ(payload[8], (w + 7) / 8);
       }
@@ -151,7 +140,7 @@ TEST(BytePlanesWidths, EveryResidualWidthRoundTrips) {
     for (auto& x : v32) x = uint32_t(rng()) & mask32;
     const Page page32 = FixedPage(PhysicalType::kU32, v32);
     for (Encoding e : {Encoding::kForPlanes, Encoding::kDeltaPlanes}) {
-      ASSERT_NO_FATAL_FAILURE(ExpectRoundTrip(e, page32, Encode(e, page32)));
+      ASSERT_NO_FATAL_FAILURE(ExpectRoundTrip(e, page32, testing::EncodeOrFail(e, page32)));
     }
   }
 }
@@ -159,11 +148,11 @@ TEST(BytePlanesWidths, EveryResidualWidthRoundTrips) {
 TEST(BytePlanesWidths, HugePageOfEveryKind) {
   constexpr uint32_t kHuge = 1u << 20;  // the page limit
   const Page cubed = CubedPage(kHuge, 1);
-  ExpectRoundTrip(Encoding::kForPlanes, cubed, Encode(Encoding::kForPlanes, cubed));
+  ExpectRoundTrip(Encoding::kForPlanes, cubed, testing::EncodeOrFail(Encoding::kForPlanes, cubed));
   const Page ts = EventTimesPage(kHuge, 2);
-  ExpectRoundTrip(Encoding::kDeltaPlanes, ts, Encode(Encoding::kDeltaPlanes, ts));
+  ExpectRoundTrip(Encoding::kDeltaPlanes, ts, testing::EncodeOrFail(Encoding::kDeltaPlanes, ts));
   const Page discount = DiscountPage(kHuge, 3);
-  ExpectRoundTrip(Encoding::kDictionaryPlanes, discount, Encode(Encoding::kDictionaryPlanes, discount));
+  ExpectRoundTrip(Encoding::kDictionaryPlanes, discount, testing::EncodeOrFail(Encoding::kDictionaryPlanes, discount));
 }
 
 // ---- the writer's candidate ------------------------------------------------
@@ -283,7 +272,7 @@ TEST(BytePlanesFeatures, OnlyTheNewEncodingsNeedTheFeature) {
 
 TEST(BytePlanesDecoder, DictionaryViewAndCodes) {
   const Page page = DiscountPage(3000, 12);
-  const std::vector<uint8_t> payload = Encode(Encoding::kDictionaryPlanes, page);
+  const std::vector<uint8_t> payload = testing::EncodeOrFail(Encoding::kDictionaryPlanes, page);
   auto d = PageDecoder::Make(Encoding::kDictionaryPlanes, page.type, payload, page.count);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   const PageDecoder::DictionaryView view = (*d)->dictionary();
@@ -308,7 +297,7 @@ TEST(BytePlanesDecoder, DictionaryViewAndCodes) {
 TEST(BytePlanesDecoder, HostilePayloadsAreCorruption) {
   // A code at or above the dictionary size.
   const Page page = FixedPage<int32_t>(PhysicalType::kI32, {5, 6, 5});
-  std::vector<uint8_t> dict = Encode(Encoding::kDictionaryPlanes, page);
+  std::vector<uint8_t> dict = testing::EncodeOrFail(Encoding::kDictionaryPlanes, page);
   ASSERT_EQ(dict.size(), 8u + 8 + 8 + 8);  // header, 2 entries, descriptor, 3 1-bit codes + pad
   dict[16 + 5] = 2;  // 2 bits per code: codes 0, 2, 0
   dict[24] = 0x08;
@@ -318,24 +307,24 @@ TEST(BytePlanesDecoder, HostilePayloadsAreCorruption) {
   EXPECT_NE(s.message().find("code 2 of value 1"), std::string::npos) << s.ToString();
 
   // Delta: value 0 must have a zero residual.
-  std::vector<uint8_t> delta = Encode(Encoding::kDeltaPlanes, page);
+  std::vector<uint8_t> delta = testing::EncodeOrFail(Encoding::kDeltaPlanes, page);
   delta[24 + 8] = 1;
   s = DecodeAll(Encoding::kDeltaPlanes, page.type, delta, 3, out.data(), nullptr);
   ASSERT_TRUE(s.IsCorruption());
   EXPECT_NE(s.message().find("residual of value 0"), std::string::npos) << s.ToString();
 
   // Unknown plane mode; too many planes for the word.
-  std::vector<uint8_t> fp = Encode(Encoding::kForPlanes, page);
+  std::vector<uint8_t> fp = testing::EncodeOrFail(Encoding::kForPlanes, page);
   fp[16 + 4] = 2;
   EXPECT_TRUE(PageDecoder::Make(Encoding::kForPlanes, page.type, fp, 3).status().IsCorruption());
-  fp = Encode(Encoding::kForPlanes, page);
+  fp = testing::EncodeOrFail(Encoding::kForPlanes, page);
   fp[8] = 5;
   EXPECT_TRUE(PageDecoder::Make(Encoding::kForPlanes, page.type, fp, 3).status().IsCorruption());
 
   // A zstd plane that claims a page beyond the limit, and one whose frame
   // holds fewer bytes than the page.
   const Page big = CubedPage(65536, 5);
-  std::vector<uint8_t> zp = Encode(Encoding::kForPlanes, big);
+  std::vector<uint8_t> zp = testing::EncodeOrFail(Encoding::kForPlanes, big);
   ASSERT_EQ(zp[16 + 2 * 8 + 4], 1);
   EXPECT_TRUE(PageDecoder::Make(Encoding::kForPlanes, big.type, zp, UINT32_MAX).status().IsCorruption());
   EXPECT_TRUE(PageDecoder::Make(Encoding::kForPlanes, big.type, zp, 65535).status().IsCorruption());

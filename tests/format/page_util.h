@@ -156,4 +156,22 @@ inline void ExpectStreamedWithSkips(Encoding e, const Page& page, std::span<cons
   EXPECT_EQ(n, 0u);
 }
 
+// EncodeWith(e, page), failing the test if it does not succeed.
+inline std::vector<uint8_t> EncodeOrFail(Encoding e, const Page& page) {
+  std::vector<uint8_t> out;
+  const Status s = EncodeWith(e, page.View(), &out);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+// Decodes `payload` whole, streamed with skips, and again from an odd
+// address (decoders copy instead of aliasing), checking every value.
+inline void ExpectRoundTrip(Encoding e, const Page& page, std::span<const uint8_t> payload) {
+  ASSERT_NO_FATAL_FAILURE(ExpectDecodeAll(e, page, payload));
+  ASSERT_NO_FATAL_FAILURE(ExpectStreamedWithSkips(e, page, payload));
+  std::vector<uint8_t> shifted(payload.size() + 1);
+  if (!payload.empty()) std::memcpy(shifted.data() + 1, payload.data(), payload.size());
+  ASSERT_NO_FATAL_FAILURE(ExpectDecodeAll(e, page, std::span<const uint8_t>(shifted).subspan(1)));
+}
+
 }  // namespace dp::format::testing

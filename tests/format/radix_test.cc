@@ -19,25 +19,11 @@ namespace {
 using internal::BestRadixDigits;
 using internal::RadixUnitsBytes;
 using internal::RadixUnitWidth;
+using testing::ExpectRoundTrip;
 using testing::FixedPage;
 using testing::I128;
 using testing::Page;
 using testing::StringPage;
-
-std::vector<uint8_t> Encode(Encoding e, const Page& page) {
-  std::vector<uint8_t> out;
-  const Status s = EncodeWith(e, page.View(), &out);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return out;
-}
-
-void ExpectRoundTrip(Encoding e, const Page& page, const std::vector<uint8_t>& payload) {
-  ASSERT_NO_FATAL_FAILURE(testing::ExpectDecodeAll(e, page, payload));
-  ASSERT_NO_FATAL_FAILURE(testing::ExpectStreamedWithSkips(e, page, payload));
-  std::vector<uint8_t> shifted(payload.size() + 1);
-  if (!payload.empty()) std::memcpy(shifted.data() + 1, payload.data(), payload.size());
-  ASSERT_NO_FATAL_FAILURE(testing::ExpectDecodeAll(e, page, std::span(shifted).subspan(1)));
-}
 
 TEST(RadixShape, DigitsPerUnit) {
   // Fewest bits per value, ties to fewer digits; none where bit-packing is
@@ -70,7 +56,7 @@ TEST(RadixLayout, ForRadixBytes) {
   // Values 7, 9, 8, 7 (base 7, radix 3): one superblock of 3 digits; only
   // row 0 is used, so the last superblock has 1 digit, 2 bits per unit.
   const Page page = FixedPage<int32_t>(PhysicalType::kI32, {7, 9, 8, 7});
-  const std::vector<uint8_t> out = Encode(Encoding::kForRadix, page);
+  const std::vector<uint8_t> out = testing::EncodeOrFail(Encoding::kForRadix, page);
   ASSERT_EQ(out.size(), 16u + 128 * 2);
   EXPECT_EQ(internal::Load<uint64_t>(out.data()), 7u);       // base
   EXPECT_EQ(internal::Load<uint32_t>(out.data() + 8), 3u);   // radix
@@ -90,7 +76,7 @@ TEST(RadixLayout, DigitsOfOneUnitAreRowsApart) {
   v[1024 + 5] = 2;  // digit 1 of unit 5
   v[2048 + 5] = 9;  // digit 2 of unit 5
   const Page page = FixedPage<int64_t>(PhysicalType::kI64, v);
-  const std::vector<uint8_t> out = Encode(Encoding::kForRadix, page);
+  const std::vector<uint8_t> out = testing::EncodeOrFail(Encoding::kForRadix, page);
   ASSERT_EQ(internal::Load<uint32_t>(out.data() + 8), 10u);
   ASSERT_EQ(out[12], 3);
   alignas(64) uint32_t packed[kBlockSize], units[kBlockSize];
@@ -137,7 +123,7 @@ TEST(RadixRoundTrip, ShapesAndEdges) {
           }
           SCOPED_TRACE(std::string(PhysicalTypeName(t)) + " radix " + std::to_string(radix) + " count " +
                        std::to_string(count));
-          const std::vector<uint8_t> out = Encode(Encoding::kForRadix, page);
+          const std::vector<uint8_t> out = testing::EncodeOrFail(Encoding::kForRadix, page);
           ASSERT_NO_FATAL_FAILURE(ExpectRoundTrip(Encoding::kForRadix, page, out));
           ++pages;
         }
@@ -153,7 +139,7 @@ TEST(RadixRoundTrip, HugePage) {
   std::mt19937 rng(3);
   for (auto& v : values) v = "category_" + std::to_string(rng() % 50);
   const Page page = StringPage(values);
-  const std::vector<uint8_t> out = Encode(Encoding::kDictionaryRadix, page);
+  const std::vector<uint8_t> out = testing::EncodeOrFail(Encoding::kDictionaryRadix, page);
   ASSERT_NO_FATAL_FAILURE(testing::ExpectDecodeAll(Encoding::kDictionaryRadix, page, out));
 }
 
@@ -174,7 +160,7 @@ TEST(RadixRoundTrip, DictionaryRadixOfEveryType) {
     for (const Page& page : {FixedPage<double>(PhysicalType::kF64, d), FixedPage<float>(PhysicalType::kF32, f),
                              StringPage(s), FixedPage<int16_t>(PhysicalType::kI16, i16)}) {
       SCOPED_TRACE(std::string(PhysicalTypeName(page.type)) + " x" + std::to_string(distinct));
-      const std::vector<uint8_t> out = Encode(Encoding::kDictionaryRadix, page);
+      const std::vector<uint8_t> out = testing::EncodeOrFail(Encoding::kDictionaryRadix, page);
       ASSERT_NO_FATAL_FAILURE(ExpectRoundTrip(Encoding::kDictionaryRadix, page, out));
       auto dec = PageDecoder::Make(Encoding::kDictionaryRadix, page.type, out, page.count);
       ASSERT_TRUE(dec.ok());
@@ -210,7 +196,7 @@ TEST(RadixCorruption, UnitOutOfRange) {
   std::vector<int32_t> v(3000);
   for (size_t i = 0; i < v.size(); ++i) v[i] = int32_t(i % 10);
   const Page page = FixedPage<int32_t>(PhysicalType::kI32, v);
-  std::vector<uint8_t> out = Encode(Encoding::kForRadix, page);
+  std::vector<uint8_t> out = testing::EncodeOrFail(Encoding::kForRadix, page);
   ASSERT_EQ(out[12], 3);
   ASSERT_TRUE(DecodeEverything(Encoding::kForRadix, page, out).ok());
   // Set unit 17 of the first superblock to all ones (10 bits).
@@ -231,7 +217,7 @@ TEST(RadixCorruption, DigitAfterTheLastValue) {
   std::vector<std::string> v(1500);
   for (size_t i = 0; i < v.size(); ++i) v[i] = "c" + std::to_string(i % 50);
   const Page page = StringPage(v);
-  std::vector<uint8_t> out = Encode(Encoding::kDictionaryRadix, page);
+  std::vector<uint8_t> out = testing::EncodeOrFail(Encoding::kDictionaryRadix, page);
   ASSERT_TRUE(DecodeEverything(Encoding::kDictionaryRadix, page, out).ok());
   const uint32_t width = RadixUnitWidth(50, 2);
   const size_t at = out.size() - 128 * width;
@@ -250,7 +236,7 @@ TEST(RadixCorruption, Headers) {
   std::vector<int64_t> v(100);
   for (size_t i = 0; i < v.size(); ++i) v[i] = int64_t(i % 7);
   const Page page = FixedPage<int64_t>(PhysicalType::kI64, v);
-  const std::vector<uint8_t> good = Encode(Encoding::kForRadix, page);
+  const std::vector<uint8_t> good = testing::EncodeOrFail(Encoding::kForRadix, page);
   auto corrupt = [&](auto change) {
     std::vector<uint8_t> bad = good;
     change(bad);
@@ -264,7 +250,7 @@ TEST(RadixCorruption, Headers) {
   EXPECT_TRUE(corrupt([](auto& b) { b[11] = 0x80; }).IsCorruption());                      // huge radix
   EXPECT_TRUE(corrupt([](auto& b) { b.resize(15); }).IsCorruption());
   const Page strings = StringPage({"a", "b", "a", "c"});
-  std::vector<uint8_t> dict = Encode(Encoding::kDictionaryRadix, strings);
+  std::vector<uint8_t> dict = testing::EncodeOrFail(Encoding::kDictionaryRadix, strings);
   dict[0] = 1;  // dictionary of 1 entry: radix 1
   EXPECT_TRUE(PageDecoder::Make(Encoding::kDictionaryRadix, strings.type, dict, 4).status().IsCorruption());
 }
@@ -339,7 +325,7 @@ TEST(Sparse, LayoutOfASmallPage) {
   // 0, 5, 0, 0, 7, 0: dictionary [0, 5, 7] by first occurrence, dominant
   // code 0, exceptions at 1 and 4 with codes 1, 2 -> digits 0, 1 (radix 2).
   const Page page = FixedPage<int32_t>(PhysicalType::kI32, {0, 5, 0, 0, 7, 0});
-  const std::vector<uint8_t> out = Encode(Encoding::kDictionarySparse, page);
+  const std::vector<uint8_t> out = testing::EncodeOrFail(Encoding::kDictionarySparse, page);
   ASSERT_GE(out.size(), 32u);
   EXPECT_EQ(internal::Load<uint32_t>(out.data()), 3u);  // D
   const uint32_t k = out[4];
@@ -361,7 +347,7 @@ TEST(Sparse, RoundTripsAcrossShapes) {
         if (!testing::ForcedEncodingApplies(Encoding::kDictionarySparse, page)) continue;
         SCOPED_TRACE(std::to_string(n) + " every " + std::to_string(every) + " x" + std::to_string(distinct));
         ASSERT_NO_FATAL_FAILURE(
-            ExpectRoundTrip(Encoding::kDictionarySparse, page, Encode(Encoding::kDictionarySparse, page)));
+            ExpectRoundTrip(Encoding::kDictionarySparse, page, testing::EncodeOrFail(Encoding::kDictionarySparse, page)));
       }
     }
   }
@@ -371,7 +357,7 @@ TEST(Sparse, RoundTripsAcrossShapes) {
   s[0] = "first";
   const Page strings = StringPage(s);
   ASSERT_NO_FATAL_FAILURE(
-      testing::ExpectDecodeAll(Encoding::kDictionarySparse, strings, Encode(Encoding::kDictionarySparse, strings)));
+      testing::ExpectDecodeAll(Encoding::kDictionarySparse, strings, testing::EncodeOrFail(Encoding::kDictionarySparse, strings)));
 }
 
 TEST(Sparse, ChosenForADominantValue) {
@@ -397,7 +383,7 @@ TEST(Sparse, ChosenForADominantValue) {
 
 TEST(Sparse, Corruption) {
   const Page page = MostlyZero(3000, 3, 51);
-  const std::vector<uint8_t> good = Encode(Encoding::kDictionarySparse, page);
+  const std::vector<uint8_t> good = testing::EncodeOrFail(Encoding::kDictionarySparse, page);
   ASSERT_TRUE(DecodeEverything(Encoding::kDictionarySparse, page, good).ok());
   const uint64_t codes_at = internal::DictionaryCodesOffset(51 * 8);
   auto status = [&](auto change) {
@@ -415,7 +401,7 @@ TEST(Sparse, Corruption) {
   EXPECT_TRUE(status([&](auto& b) { b[4] = 0; }).IsCorruption());  // 0 digits
   // D = 2: the one exception code is 0; a digit of 1 is out of range.
   const Page two = FixedPage<int64_t>(PhysicalType::kI64, {4, 4, 9, 4});
-  std::vector<uint8_t> bad = Encode(Encoding::kDictionarySparse, two);
+  std::vector<uint8_t> bad = testing::EncodeOrFail(Encoding::kDictionarySparse, two);
   const size_t units_at = bad.size() - 128;
   bad[units_at] = 1;  // unit 0, digit 0 = 1
   const Status s = DecodeEverything(Encoding::kDictionarySparse, two, bad);
