@@ -33,7 +33,6 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
       : Base(std::move(entries), count),
         bitmap_(page.bitmap),
         dominant_(page.dominant),
-        exceptions_(page.exceptions),
         units_(page.units, SparseRadix(uint32_t(this->entries_.size())), page.digits,
                std::max<uint32_t>(page.exceptions, 1)),
         type_(t) {}
@@ -45,31 +44,19 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
       counted_to_ = position;
     }
     std::fill_n(codes_, n, dominant_);
-    const uint32_t dict = uint32_t(this->entries_.size());
     for (uint32_t w = 0; w * 64 < n; ++w) {
       // Whole 8-byte words: the bitmap is padded to 8 bytes and
       // `position` is a multiple of 1024.
       uint64_t bits = 0;
       std::memcpy(&bits, bitmap_ + (position + w * 64) / 8, 8);
       if (n - w * 64 < 64) bits &= (uint64_t{1} << (n - w * 64)) - 1;
+      // The bitmap holds exactly `exceptions` bits (checked when the
+      // decoder was made), so next_ stays below it.
       while (bits != 0) {
         const uint32_t i = w * 64 + uint32_t(std::countr_zero(bits));
         bits &= bits - 1;
-        if (next_ >= exceptions_) {
-          return PageCorruption(kE, type_, this->count_, "more exception bits than the " +
-                                                             std::to_string(exceptions_) + " exceptions it declares");
-        }
-        const uint32_t row = next_ / kBlockSize;
-        if (row != row_) {
-          DP_RETURN_IF_ERROR(units_.Digits(row * kBlockSize, 0u, digits_, kE, type_));
-          row_ = row;
-        }
+        if (next_ / kBlockSize != row_) DP_RETURN_IF_ERROR(LoadRow(next_ / kBlockSize));
         const uint32_t d = digits_[next_ % kBlockSize];
-        if (d + 1 >= dict) {  // exception codes are < D - 1
-          return PageCorruption(kE, type_, this->count_,
-                                "exception code " + std::to_string(d) + " of value " + std::to_string(position + i) +
-                                    " is not below " + std::to_string(dict - 1));
-        }
         codes_[i] = d + (d >= dominant_);
         ++next_;
       }
@@ -79,9 +66,31 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
   }
 
  private:
+  // Digits of exceptions [row * 1024, row * 1024 + 1024), each checked to be
+  // below D - 1 (the digits past the last exception are 0).
+  Status LoadRow(uint32_t row) {
+    DP_RETURN_IF_ERROR(units_.Digits(row * kBlockSize, 0u, digits_, kE, type_));
+    row_ = row;
+    const uint32_t limit = uint32_t(this->entries_.size()) - 1;  // exception codes are < D - 1
+    uint32_t max = 0;
+    for (uint32_t j = 0; j < kBlockSize; ++j) max = std::max(max, digits_[j]);
+    if (max < limit) return Status::OK();
+    const uint32_t j = uint32_t(std::find_if(digits_, digits_ + kBlockSize, [&](uint32_t d) { return d >= limit; }) - digits_);
+    return PageCorruption(kE, type_, this->count_,
+                          "exception code " + std::to_string(digits_[j]) + " of value " +
+                              std::to_string(ValueOfException(row * kBlockSize + j)) + " is not below " +
+                              std::to_string(limit));
+  }
+  // The position of exception k (error messages only).
+  uint32_t ValueOfException(uint32_t k) const {
+    for (uint32_t i = 0; i < this->count_; ++i) {
+      if (GetBit(bitmap_, i) && k-- == 0) return i;
+    }
+    return this->count_;
+  }
+
   const uint8_t* bitmap_;
   uint32_t dominant_;
-  uint32_t exceptions_;
   RadixUnits units_;
   PhysicalType type_;
   uint32_t counted_to_ = 0;  // exception bits before this position are counted in next_
