@@ -124,6 +124,20 @@ class PageDecoder {
   // min(1024, remaining) values. REQUIRES: dictionary().size > 0.
   virtual Result<const uint32_t*> NextCodes(uint32_t* n);
 
+  // Pages of one dominant code (dictionary_sparse): the next min(1024,
+  // remaining) values as that code and the offsets (in the block,
+  // increasing) and codes of the values that differ from it, so that
+  // kernels touch only those. Decoders of other pages return false.
+  struct SparseCodes {
+    uint32_t dominant = 0;
+    uint32_t exceptions = 0;
+    const uint16_t* offsets = nullptr;
+    const uint32_t* codes = nullptr;  // each < dictionary().size, != dominant
+  };
+  virtual bool sparse() const { return false; }
+  // REQUIRES: sparse().
+  virtual Result<SparseCodes> NextSparse(uint32_t* n);
+
   uint32_t count() const { return count_; }
   uint32_t remaining() const { return count_ - position_; }
 

@@ -90,6 +90,11 @@ Result<const uint32_t*> PageDecoder::NextCodes(uint32_t* n) {
   return Status::Internal("NextCodes on a page without a dictionary view");
 }
 
+Result<PageDecoder::SparseCodes> PageDecoder::NextSparse(uint32_t* n) {
+  *n = 0;
+  return Status::Internal("NextSparse on a page without a dominant code");
+}
+
 Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
   using namespace internal;
   if (!EncodingSupports(e, in.type)) {

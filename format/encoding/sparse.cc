@@ -27,6 +27,7 @@ uint32_t SparseDigits(uint32_t radix) {
 template <typename Entry>
 class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySparseDecoder<Entry>, Entry> {
   using Base = DictionaryDecoderBase<DictionarySparseDecoder<Entry>, Entry>;
+  using SparseCodes = PageDecoder::SparseCodes;
 
  public:
   DictionarySparseDecoder(std::vector<Entry> entries, const SparsePage& page, PhysicalType t, uint32_t count)
@@ -38,34 +39,57 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
         type_(t) {}
 
   Result<const uint32_t*> CodesAt(uint32_t position, uint32_t n) {
+    DP_ASSIGN_OR_RETURN(SparseCodes s, ExceptionsAt(position, n));
+    std::fill_n(codes_, n, dominant_);
+    for (uint32_t k = 0; k < s.exceptions; ++k) codes_[offsets_[k]] = exception_codes_[k];
+    return static_cast<const uint32_t*>(codes_);
+  }
+
+  bool sparse() const override { return true; }
+  Result<SparseCodes> NextSparse(uint32_t* n) override {
+    *n = this->NextCount();
+    if (*n == 0) return SparseCodes{dominant_, 0, offsets_, exception_codes_};
+    DP_ASSIGN_OR_RETURN(SparseCodes s, ExceptionsAt(this->position_, *n));
+    this->position_ += *n;
+    return s;
+  }
+
+ private:
+  // The exceptions among values [position, position + n), n <= 1024.
+  Result<SparseCodes> ExceptionsAt(uint32_t position, uint32_t n) {
     // Exceptions before the window (positions only move forward).
     if (position > counted_to_) {
       next_ += uint32_t(CountSetBits(bitmap_, counted_to_, position - counted_to_));
       counted_to_ = position;
     }
-    std::fill_n(codes_, n, dominant_);
+    // Offsets first (a tight loop over the set bits), then the codes of
+    // exceptions next_ .. next_ + k - 1, a row of digits at a time.
+    uint32_t k = 0;
     for (uint32_t w = 0; w * 64 < n; ++w) {
       // Whole 8-byte words: the bitmap is padded to 8 bytes and
       // `position` is a multiple of 1024.
       uint64_t bits = 0;
       std::memcpy(&bits, bitmap_ + (position + w * 64) / 8, 8);
       if (n - w * 64 < 64) bits &= (uint64_t{1} << (n - w * 64)) - 1;
-      // The bitmap holds exactly `exceptions` bits (checked when the
-      // decoder was made), so next_ stays below it.
-      while (bits != 0) {
-        const uint32_t i = w * 64 + uint32_t(std::countr_zero(bits));
-        bits &= bits - 1;
-        if (next_ / kBlockSize != row_) DP_RETURN_IF_ERROR(LoadRow(next_ / kBlockSize));
-        const uint32_t d = digits_[next_ % kBlockSize];
-        codes_[i] = d + (d >= dominant_);
-        ++next_;
-      }
+      for (; bits != 0; bits &= bits - 1) offsets_[k++] = uint16_t(w * 64 + uint32_t(std::countr_zero(bits)));
     }
+    // The bitmap holds exactly `exceptions` bits (checked when the decoder
+    // was made), so the exceptions named here exist.
+    const uint32_t dominant = dominant_;
+    for (uint32_t done = 0; done < k;) {
+      const uint32_t e = next_ + done;
+      if (e / kBlockSize != row_) DP_RETURN_IF_ERROR(LoadRow(e / kBlockSize));
+      const uint32_t take = std::min(k - done, kBlockSize - e % kBlockSize);
+      const uint32_t* d = digits_ + e % kBlockSize;
+      uint32_t* out = exception_codes_ + done;
+      for (uint32_t j = 0; j < take; ++j) out[j] = d[j] + (d[j] >= dominant);
+      done += take;
+    }
+    next_ += k;
     counted_to_ = position + n;
-    return static_cast<const uint32_t*>(codes_);
+    return SparseCodes{dominant_, k, offsets_, exception_codes_};
   }
 
- private:
   // Digits of exceptions [row * 1024, row * 1024 + 1024), each checked to be
   // below D - 1 (the digits past the last exception are 0).
   Status LoadRow(uint32_t row) {
@@ -98,6 +122,8 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
   uint32_t row_ = UINT32_MAX;  // the row of exception digits in digits_
   alignas(64) uint32_t digits_[kBlockSize];
   alignas(64) uint32_t codes_[kBlockSize];
+  alignas(64) uint32_t exception_codes_[kBlockSize];
+  alignas(64) uint16_t offsets_[kBlockSize];
 };
 
 }  // namespace

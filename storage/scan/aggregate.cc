@@ -659,11 +659,13 @@ class MorselAggregator {
       out_->groups.FindOrInsert(nullptr, 0);
       out_->Grow(q);
     }
+    PlanFused();
   }
 
   Status Run() {
     DP_RETURN_IF_ERROR(
         exec_.Run([&](uint64_t row, uint32_t n, const uint8_t* mask) { return OnWindow(row, n, mask); }));
+    FoldFused();
     for (AggState& s : out_->aggs) {
       s.Flush64();
       s.FoldCodes();
@@ -673,6 +675,10 @@ class MorselAggregator {
 
  private:
   Status OnWindow(uint64_t, uint32_t n, const uint8_t* mask) {
+    if (fused_.eligible) {
+      DP_ASSIGN_OR_RETURN(bool done, FusedWindow(n, mask));
+      if (done) return Status::OK();
+    }
     Window w;
     w.n = n;
     const uint32_t m = SelectRows(mask, n, sel_);
@@ -882,6 +888,289 @@ class MorselAggregator {
     return true;
   }
 
+  // ---- fused windows ----
+  //
+  // One dictionary-coded string key and nothing but count, count(col),
+  // sum and avg over at most one integer column and one dictionary-coded
+  // float column, none with nulls in the window: each row costs one
+  // read-modify-write of a cell [key code][float code] that packs the row
+  // count (low kCountBits bits) and the integer column's sum (the bits
+  // above, two's complement, exact while |sum| < kSumRoom: see room). Cells are
+  // folded into the groups when either page changes, before the room runs
+  // out and at the end of the morsel; windows that do not qualify take the
+  // general path, which adds into the same group states.
+  static constexpr int kCountBits = 20;
+  static constexpr uint64_t kCountMask = (uint64_t{1} << kCountBits) - 1;
+  static constexpr uint64_t kSumRoom = uint64_t{1} << (63 - kCountBits);
+  static constexpr uint64_t kMaxFusedCells = uint64_t{1} << 14;
+
+  struct Fused {
+    bool eligible = false;
+    int int_field = -1, float_field = -1;
+    PhysicalType int_pt = PhysicalType::kI64;
+    std::vector<int> plain_fields;  // count(col) over other columns: checked for nulls only
+    uint64_t key_serial = UINT64_MAX, float_serial = UINT64_MAX;
+    uint32_t df = 1;                  // float codes per key code (1: no float column)
+    std::vector<uint32_t> key_ids;    // key code -> interned string, of key_serial's page
+    std::vector<double> float_values; // float code -> value, of float_serial's page
+    std::vector<uint64_t> cells;      // [key code * df + float code]
+    std::vector<uint64_t> lanes;      // [lane * key codes + key code], see KeyRows
+    std::vector<uint32_t> moved;      // [key code * df + float code]: rows of lane_code that are not
+    uint32_t lane_code = 0;           // the float code of the rows in lanes
+    bool lanes_dirty = false;
+    uint64_t rows = 0;                // added to the cells since the last fold
+    uint64_t room = kSumRoom;         // for |integer sum| over the cells
+    bool dirty = false;
+  };
+
+  void PlanFused() {
+    Fused& f = fused_;
+    if (!q_.direct_key) return;
+    for (const AggPlan& a : q_.aggs) {
+      if (a.kind == AggregateKind::kCount) continue;
+      const bool sum = a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg;
+      if (!sum && a.kind != AggregateKind::kCountValid) return;
+      int* slot = nullptr;
+      if (sum && a.domain == Domain::kFloat) {
+        slot = &f.float_field;
+      } else if (sum && (a.domain == Domain::kSigned || a.domain == Domain::kUnsigned) &&
+                 format::IsIntegerPhysical(a.pt)) {
+        slot = &f.int_field;
+      } else if (sum) {
+        return;
+      }
+      if (slot == nullptr) {
+        f.plain_fields.push_back(a.field);
+      } else if (*slot < 0 || *slot == a.field) {
+        *slot = a.field;
+        if (slot == &f.int_field) f.int_pt = a.pt;
+      } else {
+        return;  // a second column of the kind
+      }
+    }
+    f.eligible = true;
+  }
+
+  // Whether the window was taken (see Fused).
+  Result<bool> FusedWindow(uint32_t n, const uint8_t* mask) {
+    Fused& f = fused_;
+    ColumnCursor& kc = exec_.cursor(q_.keys[0].field);
+    DP_ASSIGN_OR_RETURN(const uint8_t* kvalid, kc.Validity(n));
+    if (kvalid != nullptr) return false;
+    DP_ASSIGN_OR_RETURN(bool key_codes, kc.HasCodes());
+    if (!key_codes) return false;
+    for (int field : f.plain_fields) {
+      DP_ASSIGN_OR_RETURN(const uint8_t* valid, exec_.cursor(field).Validity(n));
+      if (valid != nullptr) return false;
+    }
+    ColumnCursor* ic = f.int_field >= 0 ? &exec_.cursor(f.int_field) : nullptr;
+    ColumnCursor* fc = f.float_field >= 0 ? &exec_.cursor(f.float_field) : nullptr;
+    uint64_t bound = 0;
+    if (ic != nullptr) {
+      DP_ASSIGN_OR_RETURN(const uint8_t* valid, ic->Validity(n));
+      bound = ic->PageMagnitudeBound();
+      if (valid != nullptr || bound > kSumRoom / kBlockSize) return false;
+    }
+    uint32_t df = 1;
+    if (fc != nullptr) {
+      DP_ASSIGN_OR_RETURN(const uint8_t* valid, fc->Validity(n));
+      if (valid != nullptr) return false;
+      DP_ASSIGN_OR_RETURN(bool float_codes, fc->HasCodes());
+      if (!float_codes) return false;
+      df = fc->dictionary().size;
+    }
+    const uint32_t dk = kc.dictionary().size;
+    if (uint64_t(dk) * df > kMaxFusedCells) return false;
+
+    const bool new_key = kc.page_serial() != f.key_serial;
+    const bool new_float = fc != nullptr && fc->page_serial() != f.float_serial;
+    if (new_key || new_float) {
+      FoldFused();
+      if (new_key) {
+        const auto d = kc.dictionary();
+        f.key_ids.resize(dk);
+        for (uint32_t e = 0; e < dk; ++e) f.key_ids[e] = out_->strings.Intern(d.strings[e]);
+        f.key_serial = kc.page_serial();
+      }
+      if (new_float) {
+        const void* e = fc->TargetEntries();
+        f.float_values.resize(df);
+        for (uint32_t k = 0; k < df; ++k) {
+          f.float_values[k] = fc->type().id == TypeId::kFloat32 ? double(static_cast<const float*>(e)[k])
+                                                                : static_cast<const double*>(e)[k];
+        }
+        f.float_serial = fc->page_serial();
+      }
+      f.df = df;
+      f.cells.assign(size_t(dk) * df, 0);
+      f.lanes.assign(size_t(dk) * kLanes, 0);
+      f.moved.assign(size_t(dk) * df, 0);
+    }
+    const uint32_t m = mask == nullptr ? n : SelectRows(mask, n, sel_);
+    if (f.rows + m > kCountMask || bound * m > f.room) FoldFused();
+    f.rows += m;
+    f.room -= bound * m;
+    f.dirty = true;
+
+    DP_ASSIGN_OR_RETURN(const uint32_t* kcodes, kc.Codes());
+    // A float column of one dominant code: every row goes to its cell, and
+    // the exceptions move one count each to theirs.
+    const format::PageDecoder::SparseCodes* sparse = nullptr;
+    const uint32_t* fcodes = nullptr;
+    if (fc != nullptr && mask == nullptr) {
+      DP_ASSIGN_OR_RETURN(sparse, fc->Sparse(n));
+    }
+    if (fc != nullptr && sparse == nullptr) {
+      DP_ASSIGN_OR_RETURN(fcodes, fc->Codes());
+    }
+    const void* values = nullptr;
+    if (ic != nullptr) {
+      DP_ASSIGN_OR_RETURN(values, ic->Values());
+    }
+    const uint32_t* sel = m == n ? nullptr : sel_;
+    uint64_t* cells = f.cells.data();
+    // Rows go to cells[key code][float code], or, without float codes, to
+    // lanes[row % kLanes][key code] (added to cells[key code][lane_code]).
+    const uint32_t lane_code = sparse != nullptr ? sparse->dominant : 0;
+    if (fcodes == nullptr) {
+      if (f.lanes_dirty && f.lane_code != lane_code) FoldLanes();
+      f.lane_code = lane_code;
+      f.lanes_dirty = true;
+    }
+    auto run = [&](auto tag, auto sum) {
+      using T = decltype(tag);
+      const T* v = static_cast<const T*>(values);
+      if (fcodes != nullptr) {
+        FusedRows<T, sum()>(cells, kcodes, fcodes, df, v, sel, m);
+      } else if (sel == nullptr) {
+        KeyRows<T, sum(), false>(f.lanes.data(), dk, kcodes, v, sel, m);
+      } else {
+        KeyRows<T, sum(), true>(f.lanes.data(), dk, kcodes, v, sel, m);
+      }
+    };
+    if (ic == nullptr) {
+      run(uint8_t(), std::false_type());
+    } else {
+      VisitFixed(f.int_pt, [&](auto tag) {
+        if constexpr (std::is_integral_v<decltype(tag)>) run(tag, std::true_type());
+      });
+    }
+    if (sparse != nullptr) {
+      // Counted as the dominant code by the pass over all rows; FoldLanes
+      // moves them to their codes.
+      uint32_t* __restrict moved = f.moved.data();
+      for (uint32_t k = 0; k < sparse->exceptions; ++k) {
+        moved[kcodes[sparse->offsets[k]] * df + sparse->codes[k]] += 1;
+      }
+    }
+    return true;
+  }
+
+  // The packed count and value of row r (kSum false: the count only).
+  template <typename T, bool kSum>
+  static uint64_t Packed(const T* v, uint32_t r) {
+    if constexpr (kSum) return (uint64_t(int64_t(v[r])) << kCountBits) + 1;
+    return 1;
+  }
+
+  // cells[key code * df + float code] += the row's packed count and value.
+  template <typename T, bool kSum>
+  static void FusedRows(uint64_t* __restrict cells, const uint32_t* __restrict kcodes,
+                        const uint32_t* __restrict fcodes, uint32_t df, const T* __restrict v,
+                        const uint32_t* __restrict sel, uint32_t m) {
+    for (uint32_t i = 0; i < m; ++i) {
+      const uint32_t r = sel == nullptr ? i : sel[i];
+      cells[kcodes[r] * df + fcodes[r]] += Packed<T, kSum>(v, r);
+    }
+  }
+
+  // lanes[(i % 4) * dk + key code] += the row's packed count and value:
+  // rows close together seldom update the same word, which would make each
+  // wait for the other's store.
+  static constexpr uint32_t kLanes = 4;
+  template <typename T, bool kSum, bool kSel>
+  static void KeyRows(uint64_t* __restrict lanes, uint32_t dk, const uint32_t* __restrict kcodes,
+                      const T* __restrict v, const uint32_t* __restrict sel, uint32_t m) {
+    uint64_t* __restrict l0 = lanes;
+    uint64_t* __restrict l1 = lanes + dk;
+    uint64_t* __restrict l2 = lanes + 2 * size_t(dk);
+    uint64_t* __restrict l3 = lanes + 3 * size_t(dk);
+    auto at = [&](uint32_t i) { return kSel ? sel[i] : i; };
+    uint32_t i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const uint32_t r0 = at(i), r1 = at(i + 1), r2 = at(i + 2), r3 = at(i + 3);
+      l0[kcodes[r0]] += Packed<T, kSum>(v, r0);
+      l1[kcodes[r1]] += Packed<T, kSum>(v, r1);
+      l2[kcodes[r2]] += Packed<T, kSum>(v, r2);
+      l3[kcodes[r3]] += Packed<T, kSum>(v, r3);
+    }
+    for (; i < m; ++i) l0[kcodes[at(i)]] += Packed<T, kSum>(v, at(i));
+  }
+
+  // Adds the lanes into cells[key code][lane_code], and moves the counts
+  // of the exceptions from there to their codes.
+  void FoldLanes() {
+    Fused& f = fused_;
+    if (!f.lanes_dirty) return;
+    const size_t dk = f.key_ids.size(), df = f.df;
+    for (uint32_t l = 0; l < kLanes; ++l) {
+      uint64_t* lane = f.lanes.data() + l * dk;
+      for (size_t k = 0; k < dk; ++k) f.cells[k * df + f.lane_code] += lane[k];
+      std::fill_n(lane, dk, 0);
+    }
+    for (size_t k = 0; k < dk; ++k) {
+      uint64_t* c = f.cells.data() + k * df;
+      uint32_t* moved = f.moved.data() + k * df;
+      for (size_t j = 0; j < df; ++j) {
+        c[j] += moved[j];
+        c[f.lane_code] -= moved[j];
+        moved[j] = 0;
+      }
+    }
+    f.lanes_dirty = false;
+  }
+
+  // Adds the cells into the groups (key code order: the groups a morsel
+  // makes do not depend on the thread count) and clears them.
+  void FoldFused() {
+    Fused& f = fused_;
+    if (!f.dirty) return;
+    FoldLanes();
+    Partial& p = *out_;
+    const uint32_t df = f.df;
+    for (size_t k = 0; k < f.key_ids.size(); ++k) {
+      uint64_t* c = f.cells.data() + k * df;
+      uint64_t rows = 0;
+      int64_t sum = 0;
+      for (uint32_t j = 0; j < df; ++j) {
+        rows += c[j] & kCountMask;
+        sum += int64_t(c[j]) >> kCountBits;
+      }
+      if (rows == 0) continue;
+      const uint64_t id = f.key_ids[k];
+      const uint32_t g = p.groups.FindOrInsert(&id, 0);
+      if (g >= p.rows.size()) p.Grow(q_);
+      p.rows[g] += int64_t(rows);
+      for (size_t a = 0; a < q_.aggs.size(); ++a) {
+        const AggPlan& ap = q_.aggs[a];
+        AggState& s = p.aggs[a];
+        if (ap.kind != AggregateKind::kSum && ap.kind != AggregateKind::kAvg) continue;
+        if (ap.field == f.int_field) {
+          s.isum[g] += sum;
+        } else {
+          for (uint32_t j = 0; j < df; ++j) {
+            const uint64_t count = c[j] & kCountMask;
+            if (count != 0) s.fsum[g] += double(count) * f.float_values[j];
+          }
+        }
+      }
+      std::fill_n(c, df, 0);
+    }
+    f.rows = 0;
+    f.room = kSumRoom;
+    f.dirty = false;
+  }
+
   struct KeyTable {
     uint64_t serial = UINT64_MAX;
     std::vector<uint32_t> ids;  // code -> interned string
@@ -894,6 +1183,7 @@ class MorselAggregator {
   MorselExec exec_;
   std::vector<KeyTable> key_tables_;
   std::vector<BucketCache> bucket_cache_;
+  Fused fused_;
   alignas(64) uint32_t sel_[kBlockSize];
   alignas(64) uint32_t gid_[kBlockSize];
   alignas(64) uint8_t nulls_[kBlockSize];

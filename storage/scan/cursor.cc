@@ -104,7 +104,13 @@ Status ColumnCursor::Decode() {
   codes_ = nullptr;
   raw_ = nullptr;
   raw_strings_ = nullptr;
-  if (dict_.size > 0) {
+  sparse_block_ = false;
+  if (dict_.size > 0 && decoder_->sparse()) {
+    auto sparse = decoder_->NextSparse(&n);
+    if (!sparse.ok()) return sparse.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+    sparse_ = *sparse;
+    sparse_block_ = true;
+  } else if (dict_.size > 0) {
     auto codes = decoder_->NextCodes(&n);
     if (!codes.ok()) return codes.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
     codes_ = *codes;
@@ -123,12 +129,29 @@ Status ColumnCursor::Decode() {
 Result<bool> ColumnCursor::HasCodes() {
   if (missing_) return false;
   DP_RETURN_IF_ERROR(Decode());
-  return codes_ != nullptr;
+  return codes_ != nullptr || sparse_block_;
 }
 
 Result<const uint32_t*> ColumnCursor::Codes() {
   DP_RETURN_IF_ERROR(Decode());
-  return codes_ + (row_ - block_first_);
+  return BlockCodes() + (row_ - block_first_);
+}
+
+const uint32_t* ColumnCursor::BlockCodes() {
+  if (codes_ == nullptr && sparse_block_) {
+    auto* out = reinterpret_cast<uint32_t*>(codes_buf_.Reserve(kBlockSize * 4));
+    std::fill_n(out, block_end_ - block_first_, sparse_.dominant);
+    for (uint32_t k = 0; k < sparse_.exceptions; ++k) out[sparse_.offsets[k]] = sparse_.codes[k];
+    codes_ = out;
+  }
+  return codes_;
+}
+
+Result<const format::PageDecoder::SparseCodes*> ColumnCursor::Sparse(uint32_t n) {
+  if (missing_) return nullptr;
+  DP_RETURN_IF_ERROR(Decode());
+  if (!sparse_block_ || row_ != block_first_ || n != block_end_ - block_first_) return nullptr;
+  return &sparse_;
 }
 
 const void* ColumnCursor::TargetEntries() {
@@ -148,14 +171,14 @@ Result<const void*> ColumnCursor::Values() {
   DP_RETURN_IF_ERROR(Decode());
   if (!have_values_) {
     const uint32_t n = uint32_t(block_end_ - block_first_);
-    if (codes_ != nullptr) {
+    if (const uint32_t* codes = BlockCodes()) {
       void* out = values_buf_.Reserve(kBlockSize * 8);
       const void* entries = TargetEntries();
       VisitFixed(target_pt_, [&](auto t) {
         using T = decltype(t);
         const T* e = static_cast<const T*>(entries);
         T* o = static_cast<T*>(out);
-        for (uint32_t i = 0; i < n; ++i) o[i] = e[codes_[i]];
+        for (uint32_t i = 0; i < n; ++i) o[i] = e[codes[i]];
       });
       values_ = out;
     } else if (binding_.widen) {
@@ -175,10 +198,10 @@ Result<const std::string_view*> ColumnCursor::Strings() {
   if (missing_) return kEmptyStrings;
   DP_RETURN_IF_ERROR(Decode());
   if (!have_strings_) {
-    if (codes_ != nullptr) {
+    if (const uint32_t* codes = BlockCodes()) {
       const uint32_t n = uint32_t(block_end_ - block_first_);
       strings_buf_.resize(kBlockSize);
-      for (uint32_t i = 0; i < n; ++i) strings_buf_[i] = dict_.strings[codes_[i]];
+      for (uint32_t i = 0; i < n; ++i) strings_buf_[i] = dict_.strings[codes[i]];
       raw_strings_ = strings_buf_.data();
     }
     have_strings_ = true;

@@ -52,6 +52,10 @@ class ColumnCursor {
   // type: widen with WidenEntries()); false when the page has none.
   Result<bool> HasCodes();
   Result<const uint32_t*> Codes();
+  // Pages of one dominant code: the exceptions of the `n` rows from the
+  // position (see PageDecoder::SparseCodes), when they are the whole block;
+  // nullptr otherwise (use Codes()).
+  Result<const format::PageDecoder::SparseCodes*> Sparse(uint32_t n);
   format::PageDecoder::DictionaryView dictionary() const { return dict_; }
   // Changes whenever the page (and so the dictionary) changes.
   uint64_t page_serial() const { return page_serial_; }
@@ -74,6 +78,7 @@ class ColumnCursor {
  private:
   Status LoadPage();
   Status Decode();  // the current block, in whichever form the page has
+  const uint32_t* BlockCodes();  // of the decoded block (expands a sparse one); nullptr: none
 
   const Segment::Rep* rep_;
   Binding binding_;
@@ -102,9 +107,11 @@ class ColumnCursor {
   const void* raw_ = nullptr;            // segment type values (non-dictionary pages)
   const std::string_view* raw_strings_ = nullptr;
   const uint32_t* codes_ = nullptr;
+  bool sparse_block_ = false;  // the block is in sparse_ (codes_ made on demand)
+  format::PageDecoder::SparseCodes sparse_;
   bool have_values_ = false, have_strings_ = false;
   const void* values_ = nullptr;         // target type, block start
-  storage::AlignedBuffer page_scratch_, decode_scratch_, values_buf_, entries_buf_;
+  storage::AlignedBuffer page_scratch_, decode_scratch_, values_buf_, entries_buf_, codes_buf_;
   std::vector<std::string_view> strings_buf_;
   std::vector<std::string_view> decode_strings_;
   uint64_t entries_serial_ = UINT64_MAX;

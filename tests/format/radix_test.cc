@@ -381,6 +381,55 @@ TEST(Sparse, ChosenForADominantValue) {
   EXPECT_EQ(*e, Encoding::kDictionaryRadix);
 }
 
+// NextSparse (the form aggregation kernels read) lists, block by block,
+// exactly the values that differ from the dominant code, and agrees with
+// NextCodes, also after skipped blocks; a partial last block included.
+TEST(Sparse, NextSparseListsTheExceptions) {
+  for (uint32_t n : {1u, 1023u, 1024u, 5000u, 70001u}) {
+    for (uint32_t every : {1u, 3u, 64u, 1000u}) {
+      const Page page = MostlyZero(n, every, 51);
+      if (!testing::ForcedEncodingApplies(Encoding::kDictionarySparse, page)) continue;
+      SCOPED_TRACE(std::to_string(n) + " every " + std::to_string(every));
+      const std::vector<uint8_t> payload = testing::EncodeOrFail(Encoding::kDictionarySparse, page);
+      auto sparse = PageDecoder::Make(Encoding::kDictionarySparse, page.type, payload, n);
+      auto dense = PageDecoder::Make(Encoding::kDictionarySparse, page.type, payload, n);
+      ASSERT_TRUE(sparse.ok() && dense.ok());
+      ASSERT_TRUE((*sparse)->sparse());
+      const uint32_t size = (*sparse)->dictionary().size;
+      for (uint32_t block = 0; (*sparse)->remaining() > 0; ++block) {
+        if (block % 3 == 1) {  // skip one in three blocks on both
+          const uint32_t k = std::min(kBlockSize, (*sparse)->remaining());
+          ASSERT_TRUE((*sparse)->Skip(k).ok());
+          ASSERT_TRUE((*dense)->Skip(k).ok());
+          continue;
+        }
+        uint32_t got = 0, want = 0;
+        auto s = (*sparse)->NextSparse(&got);
+        auto codes = (*dense)->NextCodes(&want);
+        ASSERT_TRUE(s.ok() && codes.ok());
+        ASSERT_EQ(got, want);
+        std::vector<uint32_t> expanded(got, s->dominant);
+        for (uint32_t k = 0; k < s->exceptions; ++k) {
+          ASSERT_LT(s->offsets[k], got);
+          if (k > 0) {
+            ASSERT_LT(s->offsets[k - 1], s->offsets[k]);
+          }
+          ASSERT_NE(s->codes[k], s->dominant);
+          ASSERT_LT(s->codes[k], size);
+          expanded[s->offsets[k]] = s->codes[k];
+        }
+        ASSERT_EQ(expanded, std::vector<uint32_t>(*codes, *codes + want)) << "block " << block;
+      }
+    }
+  }
+  // Other pages have no sparse form.
+  const Page plain = FixedPage<int64_t>(PhysicalType::kI64, {1, 2, 3});
+  auto d = PageDecoder::Make(Encoding::kDictionary, plain.type,
+                             testing::EncodeOrFail(Encoding::kDictionary, plain), plain.count);
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE((*d)->sparse());
+}
+
 TEST(Sparse, Corruption) {
   const Page page = MostlyZero(3000, 3, 51);
   const std::vector<uint8_t> good = testing::EncodeOrFail(Encoding::kDictionarySparse, page);
