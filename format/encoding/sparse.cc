@@ -24,6 +24,22 @@ uint32_t SparseDigits(uint32_t radix) {
   return k != 0 ? k : 1;
 }
 
+// The set bits of every byte value, low to high (8 slots, the unused ones 0).
+struct BitsOfByte {
+  alignas(16) uint16_t offsets[256][8];
+  uint8_t count[256];
+  constexpr BitsOfByte() : offsets(), count() {
+    for (int b = 0; b < 256; ++b) {
+      int k = 0;
+      for (int bit = 0; bit < 8; ++bit) {
+        if (b & (1 << bit)) offsets[b][k++] = uint16_t(bit);
+      }
+      count[b] = uint8_t(k);
+    }
+  }
+};
+constexpr BitsOfByte kBitsOfByte;
+
 template <typename Entry>
 class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySparseDecoder<Entry>, Entry> {
   using Base = DictionaryDecoderBase<DictionarySparseDecoder<Entry>, Entry>;
@@ -62,16 +78,28 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
       next_ += uint32_t(CountSetBits(bitmap_, counted_to_, position - counted_to_));
       counted_to_ = position;
     }
-    // Offsets first (a tight loop over the set bits), then the codes of
-    // exceptions next_ .. next_ + k - 1, a row of digits at a time.
+    // Offsets first, a byte of the bitmap at a time without a branch per
+    // bit (all 8 slots written, the count advanced by the bits set), then
+    // the codes of exceptions next_ .. next_ + k - 1, a row of digits at a
+    // time. `position` is a multiple of 1024, so the window starts a byte.
     uint32_t k = 0;
-    for (uint32_t w = 0; w * 64 < n; ++w) {
-      // Whole 8-byte words: the bitmap is padded to 8 bytes and
-      // `position` is a multiple of 1024.
-      uint64_t bits = 0;
-      std::memcpy(&bits, bitmap_ + (position + w * 64) / 8, 8);
-      if (n - w * 64 < 64) bits &= (uint64_t{1} << (n - w * 64)) - 1;
-      for (; bits != 0; bits &= bits - 1) offsets_[k++] = uint16_t(w * 64 + uint32_t(std::countr_zero(bits)));
+    const uint8_t* bytes = bitmap_ + position / 8;
+    const uint32_t whole = n / 8;
+    for (uint32_t b = 0; b < whole; ++b) {
+      const uint8_t byte = bytes[b];
+      // 4 offsets per 64-bit word; b * 8 + 7 < 2^16: no carry between them.
+      const uint64_t at = uint64_t{b * 8} * 0x0001000100010001ull;
+      uint64_t lo, hi;
+      std::memcpy(&lo, kBitsOfByte.offsets[byte], 8);
+      std::memcpy(&hi, kBitsOfByte.offsets[byte] + 4, 8);
+      lo += at;
+      hi += at;
+      std::memcpy(offsets_ + k, &lo, 8);
+      std::memcpy(offsets_ + k + 4, &hi, 8);
+      k += kBitsOfByte.count[byte];
+    }
+    for (uint32_t i = whole * 8; i < n; ++i) {
+      if (GetBit(bitmap_, position + i)) offsets_[k++] = uint16_t(i);
     }
     // The bitmap holds exactly `exceptions` bits (checked when the decoder
     // was made), so the exceptions named here exist.
@@ -123,7 +151,7 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
   alignas(64) uint32_t digits_[kBlockSize];
   alignas(64) uint32_t codes_[kBlockSize];
   alignas(64) uint32_t exception_codes_[kBlockSize];
-  alignas(64) uint16_t offsets_[kBlockSize];
+  alignas(64) uint16_t offsets_[kBlockSize + 8];  // + 8: see ExceptionsAt
 };
 
 }  // namespace

@@ -1058,12 +1058,18 @@ class MorselAggregator {
     if (sparse != nullptr) {
       // Counted as the dominant code by the pass over all rows; FoldLanes
       // moves them to their codes.
-      uint32_t* __restrict moved = f.moved.data();
-      for (uint32_t k = 0; k < sparse->exceptions; ++k) {
-        moved[kcodes[sparse->offsets[k]] * df + sparse->codes[k]] += 1;
-      }
+      MoveExceptions(f.moved.data(), kcodes, df, sparse->offsets, sparse->codes, sparse->exceptions);
     }
     return true;
+  }
+
+  // moved[key code * df + code] += 1 for each exception: cell numbers
+  // first (a pass without stores to the counts), then the counts.
+  static void MoveExceptions(uint32_t* __restrict moved, const uint32_t* __restrict kcodes, uint32_t df,
+                             const uint16_t* __restrict offsets, const uint32_t* __restrict codes, uint32_t n) {
+    alignas(64) uint32_t cell[kBlockSize];
+    for (uint32_t k = 0; k < n; ++k) cell[k] = kcodes[offsets[k]] * df + codes[k];
+    for (uint32_t k = 0; k < n; ++k) moved[cell[k]] += 1;
   }
 
   // The packed count and value of row r (kSum false: the count only).
