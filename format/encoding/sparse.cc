@@ -24,22 +24,6 @@ uint32_t SparseDigits(uint32_t radix) {
   return k != 0 ? k : 1;
 }
 
-// The set bits of every byte value, low to high (8 slots, the unused ones 0).
-struct BitsOfByte {
-  alignas(16) uint16_t offsets[256][8];
-  uint8_t count[256];
-  constexpr BitsOfByte() : offsets(), count() {
-    for (int b = 0; b < 256; ++b) {
-      int k = 0;
-      for (int bit = 0; bit < 8; ++bit) {
-        if (b & (1 << bit)) offsets[b][k++] = uint16_t(bit);
-      }
-      count[b] = uint8_t(k);
-    }
-  }
-};
-constexpr BitsOfByte kBitsOfByte;
-
 template <typename Entry>
 class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySparseDecoder<Entry>, Entry> {
   using Base = DictionaryDecoderBase<DictionarySparseDecoder<Entry>, Entry>;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dp/scan.h"
+#include "format/bitmap.h"
 #include "storage/scan/cursor.h"
 #include "storage/scan/plan.h"
 
@@ -81,29 +82,14 @@ class MorselExec {
   uint64_t pass_ = 0, fail_ = 0;  // known leaves of the range being run
 };
 
-// The set bits of every byte value, for SelectRows below, which takes 8
-// rows at a time without a branch per row: the 8 mask bytes are gathered into a bit set (byte k lands on bit 56 + k of
-// the product; the partial products do not overlap), whose table entry
-// lists the set bits; all 8 slots are written and the count advances by the
-// number set (m + 8 <= i + 8 <= n: within the n slots of sel).
-struct SetBitTable {
-  uint8_t offsets[256][8];
-  uint8_t count[256];  // not std::popcount: the baseline target has no POPCNT (a libgcc call)
-  constexpr SetBitTable() : offsets(), count() {
-    for (int b = 0; b < 256; ++b) {
-      int k = 0;
-      for (int bit = 0; bit < 8; ++bit) {
-        if (b & (1 << bit)) offsets[b][k++] = uint8_t(bit);
-      }
-      count[b] = uint8_t(k);
-    }
-  }
-};
-inline constexpr SetBitTable kSetBits;
-
 // Writes the offsets of the rows of a window whose mask byte (0 or 1) is
 // set to sel (room for n) and returns how many; mask == nullptr: all n.
 // Inline: it runs once per window of the scanner and of the aggregator.
+// 8 rows at a time without a branch per row: the 8 mask bytes are gathered
+// into a bit set (byte k lands on bit 56 + k of the product; the partial
+// products do not overlap), whose format::kBitsOfByte entry lists the set
+// bits; all 8 slots are written and the count advances by the number set
+// (m + 8 <= i + 8 <= n: within the n slots of sel).
 inline uint32_t SelectRows(const uint8_t* mask, uint32_t n, uint32_t* sel) {
   if (mask == nullptr) {
     for (uint32_t i = 0; i < n; ++i) sel[i] = i;
@@ -114,9 +100,9 @@ inline uint32_t SelectRows(const uint8_t* mask, uint32_t n, uint32_t* sel) {
     uint64_t w;
     std::memcpy(&w, mask + i, 8);
     const uint32_t bits = uint32_t((w * 0x0102040810204080ull) >> 56);
-    const uint8_t* o = kSetBits.offsets[bits];
+    const uint16_t* o = format::kBitsOfByte.offsets[bits];
     for (int k = 0; k < 8; ++k) sel[m + k] = i + o[k];
-    m += kSetBits.count[bits];
+    m += format::kBitsOfByte.count[bits];
   }
   for (; i < n; ++i) {
     sel[m] = i;
