@@ -44,9 +44,16 @@ bool PortableKernelsForced();
 #define DP_AVX2_FUNCTIONS 0
 #endif
 
+// True when the environment sets DP_NO_AVX512=1: dispatch stops at the
+// AVX2 variants, so that they are tested on CPUs with AVX-512 too.
+bool Avx512Disabled();
+
 // Whether the AVX2 variants of the other kernels may run: CpuHasAvx2() and
 // not PortableKernelsForced(). Chosen once.
 bool UseAvx2Kernels();
+// Whether their AVX-512 variants may: CpuHasAvx512(), not
+// PortableKernelsForced() nor Avx512Disabled(). Chosen once.
+bool UseAvx512Kernels();
 
 // The best variant this CPU runs (the scalar one when
 // PortableKernelsForced()), chosen once.

@@ -121,6 +121,11 @@ uint32_t ExtractDigitPortable(const uint32_t* __restrict u, float inv_p, float i
 }
 #if DP_AVX2_FUNCTIONS
 template <bool kTop, typename O>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) uint32_t ExtractDigitAvx512(
+    const uint32_t* __restrict u, float inv_p, float inv_r, int32_t r, O base, O* __restrict out) {
+  return ExtractDigit<kTop>(u, inv_p, inv_r, r, base, out);
+}
+template <bool kTop, typename O>
 __attribute__((target("avx2"))) uint32_t ExtractDigitAvx2(const uint32_t* __restrict u, float inv_p, float inv_r,
                                                           int32_t r, O base, O* __restrict out) {
   return ExtractDigit<kTop>(u, inv_p, inv_r, r, base, out);
@@ -166,7 +171,10 @@ Status RadixUnits::Digits(uint32_t position, O base, O* out, Encoding e, Physica
   const auto r = int32_t(radix_);
   uint32_t bad = 0;
 #if DP_AVX2_FUNCTIONS
-  if (UseAvx2Kernels()) {
+  if (UseAvx512Kernels()) {
+    bad = top ? ExtractDigitAvx512<true>(unit_, inv_p, inv_r, r, base, out)
+              : ExtractDigitAvx512<false>(unit_, inv_p, inv_r, r, base, out);
+  } else if (UseAvx2Kernels()) {
     bad = top ? ExtractDigitAvx2<true>(unit_, inv_p, inv_r, r, base, out)
               : ExtractDigitAvx2<false>(unit_, inv_p, inv_r, r, base, out);
   } else
