@@ -116,7 +116,7 @@ class ColumnBuilder {
       if (validity) FillNullPlaceholders(n);
       pv.values = values_.data();
     }
-    index::ZoneMap stats = index::ZoneMap::Compute(type_, pv.values, pv.strings, validity, n);
+    analysis_.Reset(pv);
 
     body_.clear();
     if (validity) {
@@ -128,7 +128,8 @@ class ColumnBuilder {
     format::EncodeOptions eo;
     eo.force = options_.force_encoding;
     const size_t payload_at = body_.size();
-    DP_ASSIGN_OR_RETURN(Encoding enc, format::EncodeValues(pv, eo, &body_));
+    DP_ASSIGN_OR_RETURN(Encoding enc, format::EncodeValues(pv, eo, &body_, &analysis_));
+    index::ZoneMap stats = ComputeStats(pv, validity);
 
     // General-purpose codec on top, kept only where it pays.
     const std::vector<uint8_t>* stored = &body_;
@@ -153,7 +154,7 @@ class ColumnBuilder {
       const double limit = factor * double(stored->size());
       if (body_.size() < 256 || limit <= double(payload_at)) return Status::OK();
       buf->assign(body_.begin(), body_.begin() + payload_at);
-      DP_ASSIGN_OR_RETURN(std::optional<Encoding> e, encode(pv, uint64_t(limit) - payload_at, buf));
+      DP_ASSIGN_OR_RETURN(std::optional<Encoding> e, encode(pv, uint64_t(limit) - payload_at, buf, &analysis_));
       if (e) {
         enc = *e;
         codec = Codec::kNone;
@@ -274,6 +275,20 @@ class ColumnBuilder {
            options_.min_byte_planes_saving < 1 &&
            (options_.codec == CodecPolicy::kAuto || options_.codec == CodecPolicy::kZstd);
   }
+  // The page's zone map. Strings without nulls: min and max over the
+  // distinct values where an encoder built the page dictionary (the same
+  // strings, compared once each instead of once per value).
+  index::ZoneMap ComputeStats(const format::PageValues& pv, const uint8_t* validity) {
+    const std::vector<uint32_t>* distinct = analysis_.distinct_positions();
+    if (type_ != PhysicalType::kBytes || validity != nullptr || distinct == nullptr) {
+      return index::ZoneMap::Compute(type_, pv.values, pv.strings, validity, pv.count);
+    }
+    distinct_views_.resize(distinct->size());
+    for (size_t k = 0; k < distinct->size(); ++k) distinct_views_[k] = pv.strings[(*distinct)[k]];
+    index::ZoneMap z = index::ZoneMap::Compute(type_, nullptr, distinct_views_.data(), nullptr, distinct_views_.size());
+    z.num_values = pv.count;
+    return z;
+  }
   void SetValid(size_t i, bool valid) {
     if (valid) {
       format::SetBit(validity_.data(), i);
@@ -318,7 +333,8 @@ class ColumnBuilder {
   std::vector<uint8_t> validity_;
   std::string arena_;
   std::vector<uint32_t> offsets_, lengths_;
-  std::vector<std::string_view> views_;
+  std::vector<std::string_view> views_, distinct_views_;
+  format::PageAnalysis analysis_;  // shared by the candidates of a page
   std::vector<uint8_t> body_, compressed_, planes_, radix_;
   // current chunk
   ChunkRecord chunk_;

@@ -548,15 +548,18 @@ Status EncodeDictionaryPlanes(const PageValues& in, const Dictionary& dict, std:
 
 namespace dp::format {
 
-Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out) {
+Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out,
+                                                 PageAnalysis* analysis) {
   using namespace internal;
   if (in.count == 0 || in.type == PhysicalType::kBool) return std::optional<Encoding>();
-  std::vector<uint64_t> u;
+  PageAnalysisState local;
+  PageAnalysisState& a = StateFor(in, analysis, &local);
+  std::vector<uint64_t>& u = a.residuals;
   if (IsIntegerPhysical(in.type)) {
-    const IntegerStats s = AnalyzeIntegers(in);
+    const IntegerStats& s = a.Integers();
     if (s.runs == 1) return std::optional<Encoding>();
     // The transform with the smaller estimate: FOR, or delta for ordered data.
-    std::vector<uint64_t> du;
+    std::vector<uint64_t>& du = a.delta_residuals;
     IntegerResiduals(in, Encoding::kForPlanes, s, &u);
     IntegerResiduals(in, Encoding::kDeltaPlanes, s, &du);
     const uint32_t for_planes = PlanesFor(s.for_width), delta_planes = PlanesFor(DeltaWidth(s));
@@ -575,9 +578,9 @@ Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t 
     return std::optional<Encoding>(e);
   }
   // Floats and strings: dictionary codes, where a dictionary is small.
-  Dictionary dict;
-  const DictionaryLimits limits{std::min<uint32_t>(in.count / 2, 65536), true};
-  if (limits.max_size == 0 || !BuildDictionary(in, limits, &dict)) return std::optional<Encoding>();
+  const Dictionary* page_dict = a.PageDictionary();
+  if (page_dict == nullptr) return std::optional<Encoding>();
+  const Dictionary& dict = *page_dict;
   u.assign(dict.codes.begin(), dict.codes.end());
   const uint32_t planes = DictionaryPlanes(dict);
   const PlaneEstimate est = EstimatePlanes(u.data(), in.count, planes);
