@@ -551,6 +551,7 @@ struct PageAnalysisState {
   Dictionary dictionary;
   // Scratch of the byte-plane candidate, kept from page to page.
   std::vector<uint64_t> residuals, delta_residuals;
+  std::vector<std::vector<uint8_t>> planes;
 
   void Reset(const PageValues& page) {
     in = page;
