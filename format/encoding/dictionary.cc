@@ -115,6 +115,11 @@ bool BuildStrings(const std::string_view* s, uint32_t count, DictionaryLimits li
   std::vector<std::string_view> entries;
   uint64_t bytes = 0;
   for (uint32_t i = 0; i < count; ++i) {
+    // A repeat of the previous value (runs of a dominant value) needs no hash.
+    if (i > 0 && EqualBytes(s[i], s[i - 1])) {
+      dict->codes[i] = dict->codes[i - 1];
+      continue;
+    }
     const uint64_t h = XXH3_64bits(s[i].data(), s[i].size());
     const auto next = uint32_t(entries.size());
     const uint32_t code = table.FindOrInsert(h, CodeTable<uint64_t>::Mix(h), next,
