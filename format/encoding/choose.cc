@@ -55,7 +55,7 @@ uint32_t CountRunsT(const V* v, uint32_t count) {
 
 bool AllStringsEqual(const PageValues& in) {
   for (uint32_t i = 1; i < in.count; ++i) {
-    if (in.strings[i] != in.strings[0]) return false;
+    if (!EqualBytes(in.strings[i], in.strings[0])) return false;
   }
   return true;
 }

@@ -56,6 +56,26 @@ inline bool IsZero(const uint8_t* p, size_t n) {
   return true;
 }
 
+// Byte equality without a library call for the short strings dictionaries
+// are made of (two overlapping loads cover 4..16 bytes).
+inline bool EqualBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8 && n <= 16) {
+    return Load<uint64_t>(reinterpret_cast<const uint8_t*>(x)) == Load<uint64_t>(reinterpret_cast<const uint8_t*>(y)) &&
+           Load<uint64_t>(reinterpret_cast<const uint8_t*>(x + n - 8)) ==
+               Load<uint64_t>(reinterpret_cast<const uint8_t*>(y + n - 8));
+  }
+  if (n >= 4 && n < 8) {
+    return Load<uint32_t>(reinterpret_cast<const uint8_t*>(x)) == Load<uint32_t>(reinterpret_cast<const uint8_t*>(y)) &&
+           Load<uint32_t>(reinterpret_cast<const uint8_t*>(x + n - 4)) ==
+               Load<uint32_t>(reinterpret_cast<const uint8_t*>(y + n - 4));
+  }
+  return n == 0 || std::memcmp(x, y, n) == 0;
+}
+
 // ---- types ---------------------------------------------------------------
 
 // The bit-packing word of a physical type (spec §"Types"): u32 up to 32 bits.
