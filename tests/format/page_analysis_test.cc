@@ -122,8 +122,12 @@ TEST(PageAnalysis, SharedAnalysisWritesTheSameBytes) {
     ExpectSame(alone, Encode(pages[i], &analysis));
     // The candidates decode back to the page.
     ASSERT_NO_FATAL_FAILURE(testing::ExpectRoundTrip(alone.values, pages[i], alone.values_bytes));
-    if (alone.radix) ASSERT_NO_FATAL_FAILURE(testing::ExpectRoundTrip(*alone.radix, pages[i], alone.radix_bytes));
-    if (alone.planes) ASSERT_NO_FATAL_FAILURE(testing::ExpectRoundTrip(*alone.planes, pages[i], alone.planes_bytes));
+    if (alone.radix) {
+      ASSERT_NO_FATAL_FAILURE(testing::ExpectRoundTrip(*alone.radix, pages[i], alone.radix_bytes));
+    }
+    if (alone.planes) {
+      ASSERT_NO_FATAL_FAILURE(testing::ExpectRoundTrip(*alone.planes, pages[i], alone.planes_bytes));
+    }
   }
   // Other orders (byte planes first, radix first) share the same way.
   for (size_t i = 0; i < pages.size(); ++i) {
