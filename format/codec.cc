@@ -14,9 +14,20 @@ namespace dp::format {
 namespace {
 
 Status CompressZstd(std::span<const uint8_t> in, int level, std::vector<uint8_t>* out) {
+  // One context per thread: ZSTD_compress() allocates and clears a fresh one
+  // (hundreds of KiB) on every call, which cost more than compressing a
+  // small page. The output is the same: a one-shot compression does not
+  // depend on what the context compressed before.
+  struct Context {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    ~Context() { ZSTD_freeCCtx(cctx); }
+  };
+  thread_local Context ctx;
   const size_t at = out->size();
   out->resize(at + ZSTD_compressBound(in.size()));
-  const size_t n = ZSTD_compress(out->data() + at, out->size() - at, in.data(), in.size(), level);
+  const size_t n = ctx.cctx != nullptr
+                       ? ZSTD_compressCCtx(ctx.cctx, out->data() + at, out->size() - at, in.data(), in.size(), level)
+                       : ZSTD_compress(out->data() + at, out->size() - at, in.data(), in.size(), level);
   if (ZSTD_isError(n)) {
     out->resize(at);
     return Status::Internal("zstd compression of " + std::to_string(in.size()) +

@@ -54,13 +54,54 @@ struct EncodeOptions {
   std::optional<Encoding> force;
 };
 
+namespace internal {
+struct PageAnalysisState;
+}
+
+// What the encoders learn about one page, shared by EncodeValues,
+// EncodeRadix and EncodeBytePlanes: the integer statistics and the page
+// dictionary are computed once, by whichever encoder needs them first,
+// instead of once per candidate. It also keeps scratch buffers from page to
+// page. With or without it, every encoder chooses and writes exactly the
+// same bytes. Not thread-safe: one per thread (the writer keeps one per
+// column).
+//
+//   PageAnalysis analysis;
+//   analysis.Reset(page);
+//   EncodeValues(page, options, &body, &analysis);
+//   EncodeRadix(page, limit, &radix, &analysis);
+class PageAnalysis {
+ public:
+  PageAnalysis();
+  ~PageAnalysis();
+  PageAnalysis(const PageAnalysis&) = delete;
+  PageAnalysis& operator=(const PageAnalysis&) = delete;
+
+  // Forgets what was learnt and starts on page `in`.
+  // REQUIRES: `in` and the values it views stay unchanged until the next
+  // Reset() while encoders are given this analysis.
+  void Reset(const PageValues& in);
+
+  // The position of the first occurrence of each distinct value, in order
+  // of first occurrence, if an encoder built the page's dictionary (values
+  // compared by bit pattern or bytes); nullptr if none was built, or the
+  // page has too many distinct values for one.
+  const std::vector<uint32_t>* distinct_positions() const;
+
+  internal::PageAnalysisState& state() { return *state_; }
+
+ private:
+  std::unique_ptr<internal::PageAnalysisState> state_;
+};
+
 // Chooses the encoding for the page (by computing the exact encoded size of
 // each candidate from one analysis pass, preferring faster-to-decode
 // encodings unless a slower one is clearly smaller) and appends the encoded
 // payload to `out`. Returns the encoding used. Never fails on valid input;
 // InvalidArgument for inputs beyond the limits (e.g. > 4 GiB of strings).
+// `analysis` (optional): the page's shared analysis, Reset() to `in`.
 Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options,
-                              std::vector<uint8_t>* out);
+                              std::vector<uint8_t>* out, PageAnalysis* analysis = nullptr);
 
 // The byte-plane candidate of a page (for_planes or delta_planes for
 // integers, whichever its entropy estimate favours; dictionary_planes for
@@ -68,16 +109,18 @@ Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options
 // returns its encoding if the payload is at most `limit` bytes; otherwise
 // leaves `out` as it was and returns nullopt (also for bool, empty or
 // constant pages). The writer compares `limit` with the stored size of the
-// EncodeValues() choice after the codec.
-Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out);
+// EncodeValues() choice after the codec. `analysis` as for EncodeValues().
+Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out,
+                                                 PageAnalysis* analysis = nullptr);
 
 // The radix candidate of a page (for_radix for integers of a range below
 // 2^21, dictionary_radix for other types with a small dictionary), where it
 // stores fewer bits per value than bit-packing: appends its payload and
 // returns its encoding if the payload is at most `limit` bytes; otherwise
 // leaves `out` as it was and returns nullopt (also for bool, empty or
-// constant pages).
-Result<std::optional<Encoding>> EncodeRadix(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out);
+// constant pages). `analysis` as for EncodeValues().
+Result<std::optional<Encoding>> EncodeRadix(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out,
+                                            PageAnalysis* analysis = nullptr);
 
 // The required-feature bits (format/version.h) a file with a page of `e`
 // must set: 0 for the encodings of format 1.0.

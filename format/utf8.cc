@@ -4,11 +4,35 @@
 #include <cstring>
 
 namespace dp::format {
+namespace {
+
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+
+// Whether the n <= 16 bytes at p are all ASCII, in two overlapping loads (no
+// loop, no call): most keys, codes and names a writer validates are short.
+bool IsShortAscii(const unsigned char* p, size_t n) {
+  if (n >= 8) {
+    uint64_t a, b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+    return ((a | b) & kHighBits) == 0;
+  }
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return ((a | b) & 0x80808080u) == 0;
+  }
+  if (n == 0) return true;
+  return ((p[0] | p[n / 2] | p[n - 1]) & 0x80) == 0;  // n <= 3: every byte
+}
+
+}  // namespace
 
 bool IsValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  if (s.size() <= 16 && IsShortAscii(p, s.size())) return true;
   const unsigned char* const end = p + s.size();
-  constexpr uint64_t kHighBits = 0x8080808080808080ull;
   while (p < end) {
     // Fast path: skip whole 8-byte words of ASCII.
     while (end - p >= 8) {

@@ -4,8 +4,14 @@
 
 #include <unistd.h>
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <exception>
+#include <thread>
 
 #include "format/schema/column_generated.h"
 #include "format/schema/footer_generated.h"
@@ -14,6 +20,17 @@
 #include "format/codec.h"
 #include "format/trailer.h"
 #include "format/utf8.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define DP_WRITER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DP_WRITER_TSAN 1
+#endif
+#endif
+#ifndef DP_WRITER_TSAN
+#define DP_WRITER_TSAN 0
+#endif
 
 namespace dp::storage {
 
@@ -25,6 +42,9 @@ using format::kMaxPageBytes;
 using format::kMaxPageRows;
 using format::kPageHasValidity;
 constexpr const char* kCreatedBy = "dpstore 0.1.0";
+// Batches of fewer rows are encoded on the calling thread: handing them to
+// workers costs more than it saves (AppendRow, small commits).
+constexpr size_t kMinParallelRows = 4096;
 
 size_t PadTo(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
@@ -116,7 +136,7 @@ class ColumnBuilder {
       if (validity) FillNullPlaceholders(n);
       pv.values = values_.data();
     }
-    index::ZoneMap stats = index::ZoneMap::Compute(type_, pv.values, pv.strings, validity, n);
+    analysis_.Reset(pv);
 
     body_.clear();
     if (validity) {
@@ -128,7 +148,8 @@ class ColumnBuilder {
     format::EncodeOptions eo;
     eo.force = options_.force_encoding;
     const size_t payload_at = body_.size();
-    DP_ASSIGN_OR_RETURN(Encoding enc, format::EncodeValues(pv, eo, &body_));
+    DP_ASSIGN_OR_RETURN(Encoding enc, format::EncodeValues(pv, eo, &body_, &analysis_));
+    index::ZoneMap stats = ComputeStats(pv, validity);
 
     // General-purpose codec on top, kept only where it pays.
     const std::vector<uint8_t>* stored = &body_;
@@ -153,7 +174,7 @@ class ColumnBuilder {
       const double limit = factor * double(stored->size());
       if (body_.size() < 256 || limit <= double(payload_at)) return Status::OK();
       buf->assign(body_.begin(), body_.begin() + payload_at);
-      DP_ASSIGN_OR_RETURN(std::optional<Encoding> e, encode(pv, uint64_t(limit) - payload_at, buf));
+      DP_ASSIGN_OR_RETURN(std::optional<Encoding> e, encode(pv, uint64_t(limit) - payload_at, buf, &analysis_));
       if (e) {
         enc = *e;
         codec = Codec::kNone;
@@ -202,6 +223,8 @@ class ColumnBuilder {
   }
 
   // Writes the buffered chunk at the (64-aligned) end of `file`.
+  // The last page is flushed first (FlushPage() may run before, on any
+  // thread).
   Status WriteChunk(SequentialFile* file) {
     DP_RETURN_IF_ERROR(FlushPage());
     DP_RETURN_IF_ERROR(file->AppendZeros(PadTo(file->size(), format::kPageAlignment) - file->size()));
@@ -274,6 +297,20 @@ class ColumnBuilder {
            options_.min_byte_planes_saving < 1 &&
            (options_.codec == CodecPolicy::kAuto || options_.codec == CodecPolicy::kZstd);
   }
+  // The page's zone map. Strings without nulls: min and max over the
+  // distinct values where an encoder built the page dictionary (the same
+  // strings, compared once each instead of once per value).
+  index::ZoneMap ComputeStats(const format::PageValues& pv, const uint8_t* validity) {
+    const std::vector<uint32_t>* distinct = analysis_.distinct_positions();
+    if (type_ != PhysicalType::kBytes || validity != nullptr || distinct == nullptr) {
+      return index::ZoneMap::Compute(type_, pv.values, pv.strings, validity, pv.count);
+    }
+    distinct_views_.resize(distinct->size());
+    for (size_t k = 0; k < distinct->size(); ++k) distinct_views_[k] = pv.strings[(*distinct)[k]];
+    index::ZoneMap z = index::ZoneMap::Compute(type_, nullptr, distinct_views_.data(), nullptr, distinct_views_.size());
+    z.num_values = pv.count;
+    return z;
+  }
   void SetValid(size_t i, bool valid) {
     if (valid) {
       format::SetBit(validity_.data(), i);
@@ -318,13 +355,21 @@ class ColumnBuilder {
   std::vector<uint8_t> validity_;
   std::string arena_;
   std::vector<uint32_t> offsets_, lengths_;
-  std::vector<std::string_view> views_;
+  std::vector<std::string_view> views_, distinct_views_;
+  format::PageAnalysis analysis_;  // shared by the candidates of a page
   std::vector<uint8_t> body_, compressed_, planes_, radix_;
   // current chunk
   ChunkRecord chunk_;
   std::vector<uint8_t> chunk_buf_;
   // sealed chunks
   std::vector<ChunkRecord> chunks_;
+};
+
+// The oneTBB arena that encodes columns concurrently.
+struct ColumnWorkers {
+  explicit ColumnWorkers(int threads)
+      : arena(threads > 0 ? threads : tbb::task_arena::automatic) {}
+  tbb::task_arena arena;
 };
 
 SegmentWriterImpl::SegmentWriterImpl(std::string path, Schema schema, WriterOptions options)
@@ -351,7 +396,17 @@ Result<std::unique_ptr<SegmentWriterImpl>> SegmentWriterImpl::Create(std::string
   if (!(options.min_byte_planes_saving >= 0 && options.min_byte_planes_saving <= 1)) {
     return Status::InvalidArgument(path + ": min_byte_planes_saving must be in [0, 1] (1 turns byte planes off)");
   }
+  if (options.threads < 0) return Status::InvalidArgument(path + ": threads must be >= 0 (0 = all hardware threads)");
   std::unique_ptr<SegmentWriterImpl> w(new SegmentWriterImpl(std::move(path), std::move(schema), std::move(options)));
+  if (w->options_.threads != 1 && w->schema_.num_fields() > 1) {
+    try {
+      w->workers_ = std::make_unique<ColumnWorkers>(w->options_.threads);
+      w->workers_->arena.initialize();
+      if (w->workers_->arena.max_concurrency() <= 1) w->workers_.reset();
+    } catch (const std::exception& e) {
+      return Status::Internal(w->path_ + ": cannot start the column encoding threads: " + e.what());
+    }
+  }
   DP_ASSIGN_OR_RETURN(w->file_, SequentialFile::Create(w->path_));
   for (size_t i = 0; i < w->schema_.num_fields(); ++i) {
     w->columns_.push_back(std::make_unique<ColumnBuilder>(w->schema_.field(i), w->options_, int(i)));
@@ -367,23 +422,71 @@ Status SegmentWriterImpl::Poison(Status s) {
   return s;
 }
 
+Status SegmentWriterImpl::ForEachColumn(size_t rows, const std::function<Status(size_t)>& fn) const {
+  const size_t n = columns_.size();
+  try {
+    if (workers_ == nullptr || rows < kMinParallelRows) {
+      for (size_t c = 0; c < n; ++c) DP_RETURN_IF_ERROR(fn(c));
+      return Status::OK();
+    }
+    std::vector<Status> status(n);
+#if DP_WRITER_TSAN
+    // ThreadSanitizer builds: the oneTBB library is not instrumented, so
+    // TSan cannot see its scheduler's synchronization and reports its task
+    // objects as races. The columns run on plain threads here instead, as
+    // many as the arena would use, so that TSan checks what this writer
+    // hands between threads (column state from batch to batch, statuses).
+    const size_t workers = std::min<size_t>(n, size_t(workers_->arena.max_concurrency()));
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t c; (c = next.fetch_add(1)) < n;) status[c] = fn(c);
+    };
+    std::vector<std::thread> threads;
+    try {
+      for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
+    } catch (...) {  // no more threads: the ones started and this one finish
+    }
+    work();
+    for (std::thread& t : threads) t.join();
+#else
+    workers_->arena.execute([&] {
+      tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1), [&](const tbb::blocked_range<size_t>& r) {
+        for (size_t c = r.begin(); c != r.end(); ++c) status[c] = fn(c);
+      });
+    });
+#endif
+    for (Status& s : status) {
+      if (!s.ok()) return std::move(s);
+    }
+    return Status::OK();
+  } catch (const std::bad_alloc&) {
+    return Status::ResourceExhausted(path_ + ": out of memory while encoding columns");
+  } catch (const std::exception& e) {
+    return Status::Internal(path_ + ": encoding columns failed: " + e.what());
+  }
+}
+
 Status SegmentWriterImpl::ValidateBatch(std::span<const ColumnData> columns) const {
   if (columns.size() != schema_.num_fields()) {
     return Status::InvalidArgument(path_ + ": batch has " + std::to_string(columns.size()) + " columns, schema has " +
                                    std::to_string(schema_.num_fields()));
   }
   const size_t n = columns.empty() ? 0 : columns[0].length;
-  for (size_t c = 0; c < columns.size(); ++c) {
-    const Field& f = schema_.field(c);
-    const ColumnData& col = columns[c];
-    std::string where = path_ + ": column '" + f.name + "'";
-    if (col.length != n) {
-      return Status::InvalidArgument(where + " has " + std::to_string(col.length) + " values, column '" +
-                                     schema_.field(0).name + "' has " + std::to_string(n));
-    }
-    if (n == 0) continue;
+  return ForEachColumn(n, [&](size_t c) { return ValidateColumn(c, columns[c], n); });
+}
+
+// The checks of column c of a batch of n rows (the length of column 0).
+Status SegmentWriterImpl::ValidateColumn(size_t c, const ColumnData& col, size_t n) const {
+  const Field& f = schema_.field(c);
+  // The message prefix is built only when a value is rejected.
+  auto where = [&] { return path_ + ": column '" + f.name + "'"; };
+  if (col.length != n) {
+    return Status::InvalidArgument(where() + " has " + std::to_string(col.length) + " values, column '" +
+                                   schema_.field(0).name + "' has " + std::to_string(n));
+  }
+  if (n > 0) {
     if (f.type.is_binary_like() ? col.strings == nullptr : col.values == nullptr) {
-      return Status::InvalidArgument(where + ": no " + std::string(f.type.is_binary_like() ? "strings" : "values") +
+      return Status::InvalidArgument(where() + ": no " + std::string(f.type.is_binary_like() ? "strings" : "values") +
                                      " given for type " + f.type.ToString());
     }
     if (col.validity != nullptr && !f.nullable) {
@@ -391,7 +494,7 @@ Status SegmentWriterImpl::ValidateBatch(std::span<const ColumnData> columns) con
       if (valid != n) {
         size_t row = 0;
         while (format::GetBit(col.validity, row)) ++row;
-        return Status::InvalidArgument(where + " is not nullable but row " + std::to_string(rows_written_ + row) +
+        return Status::InvalidArgument(where() + " is not nullable but row " + std::to_string(rows_written_ + row) +
                                        " is null");
       }
     }
@@ -399,7 +502,7 @@ Status SegmentWriterImpl::ValidateBatch(std::span<const ColumnData> columns) con
       for (size_t i = 0; i < n; ++i) {
         if (col.validity && !format::GetBit(col.validity, i)) continue;
         if (!format::IsValidUtf8(col.strings[i])) {
-          return Status::InvalidArgument(where + " row " + std::to_string(rows_written_ + i) +
+          return Status::InvalidArgument(where() + " row " + std::to_string(rows_written_ + i) +
                                          ": value is not valid UTF-8 (use a binary column for raw bytes)");
         }
       }
@@ -407,7 +510,7 @@ Status SegmentWriterImpl::ValidateBatch(std::span<const ColumnData> columns) con
     if (f.type.is_binary_like()) {
       for (size_t i = 0; i < n; ++i) {
         if (col.strings[i].size() >= (1u << 31) - 4096) {
-          return Status::InvalidArgument(where + " row " + std::to_string(rows_written_ + i) +
+          return Status::InvalidArgument(where() + " row " + std::to_string(rows_written_ + i) +
                                          ": value larger than 2 GiB");
         }
       }
@@ -424,9 +527,8 @@ Status SegmentWriterImpl::Append(std::span<const ColumnData> columns) {
   size_t done = 0;
   while (done < n) {
     size_t k = std::min<uint64_t>(n - done, options_.row_group_rows - rg_rows_);
-    for (size_t c = 0; c < columns_.size(); ++c) {
-      DP_RETURN_IF_ERROR(Poison(columns_[c]->Append(columns[c], done, k)));
-    }
+    // Columns are independent until their chunks are written.
+    DP_RETURN_IF_ERROR(Poison(ForEachColumn(k, [&](size_t c) { return columns_[c]->Append(columns[c], done, k); })));
     done += k;
     rg_rows_ += k;
     rows_written_ += k;
@@ -528,6 +630,8 @@ Status SegmentWriterImpl::FlushRowGroup() {
   if (rg_rows_ == 0) return Status::OK();
   DP_RETURN_IF_ERROR(file_->AppendZeros(PadTo(file_->size(), format::kPageAlignment) - file_->size()));
   RowGroupRecord rg{rows_written_ - rg_rows_, rg_rows_, file_->size(), 0};
+  // The last pages concurrently, then the chunks in column order.
+  DP_RETURN_IF_ERROR(ForEachColumn(rg_rows_, [&](size_t c) { return columns_[c]->FlushPage(); }));
   for (auto& c : columns_) DP_RETURN_IF_ERROR(c->WriteChunk(file_.get()));
   rg.length = file_->size() - rg.offset;
   row_groups_.push_back(rg);

@@ -2,6 +2,7 @@
 // Byte layout: spec/format.md.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 namespace dp::storage {
 
 class ColumnBuilder;
+struct ColumnWorkers;
 
 class SegmentWriterImpl {
  public:
@@ -34,6 +36,13 @@ class SegmentWriterImpl {
  private:
   SegmentWriterImpl(std::string path, Schema schema, WriterOptions options);
   Status ValidateBatch(std::span<const ColumnData> columns) const;
+  Status ValidateColumn(size_t c, const ColumnData& col, size_t n) const;
+  // Runs fn(0) .. fn(columns - 1) for work on `rows` rows, concurrently
+  // unless options_.threads is 1 or the rows are few, and returns the error
+  // of the lowest column that failed (so the result does not depend on the
+  // thread count). Exceptions thrown by fn or by oneTBB become a Status
+  // here (ResourceExhausted for bad_alloc, else Internal).
+  Status ForEachColumn(size_t rows, const std::function<Status(size_t)>& fn) const;
   Status FlushRowGroup();
   Status WriteFooter();
   Status Poison(Status s);
@@ -47,6 +56,7 @@ class SegmentWriterImpl {
   WriterOptions options_;
   std::unique_ptr<SequentialFile> file_;
   std::vector<std::unique_ptr<ColumnBuilder>> columns_;
+  std::unique_ptr<ColumnWorkers> workers_;  // null: serial (threads == 1)
   std::vector<RowGroupRecord> row_groups_;
   uint64_t rows_written_ = 0;
   uint64_t rg_rows_ = 0;

@@ -1,9 +1,11 @@
 // Write throughput and file size of the order-events data set.
 //
-//   write_bench [--rows N] [--dir DIR] [--runs R] [--byte-planes-saving X]
+//   write_bench [--rows N] [--dir DIR] [--runs R] [--byte-planes-saving X] [--threads T]
 //
 // --byte-planes-saving sets WriterOptions::min_byte_planes_saving (1 = no
 // byte-plane pages, the format 1.0 encodings only: the "before" figure).
+// --threads sets WriterOptions::threads (default 0 = all hardware threads;
+// 1 = encode on the calling thread).
 //
 // Generates N rows with dpgen's generator into memory first (not timed),
 // then times (median of R runs):
@@ -87,8 +89,10 @@ int main(int argc, char** argv) {
     else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
     else if (a == "--runs" && i + 1 < argc) runs = std::stoi(argv[++i]);
     else if (a == "--byte-planes-saving" && i + 1 < argc) options.min_byte_planes_saving = std::stod(argv[++i]);
+    else if (a == "--threads" && i + 1 < argc) options.threads = std::stoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: write_bench [--rows N] [--dir DIR] [--runs R] [--byte-planes-saving X]\n");
+      std::fprintf(stderr,
+                   "usage: write_bench [--rows N] [--dir DIR] [--runs R] [--byte-planes-saving X] [--threads T]\n");
       return 2;
     }
   }
@@ -133,7 +137,8 @@ int main(int argc, char** argv) {
     std::filesystem::remove(csv_path);
   }
   const double seg = Median(seg_s), raw = Median(raw_s);
-  std::printf("rows                %llu (median of %d runs, dir %s)\n", (unsigned long long)rows, runs, dir.c_str());
+  std::printf("rows                %llu (median of %d runs, dir %s, threads %d)\n", (unsigned long long)rows, runs,
+              dir.c_str(), options.threads);
   std::printf("dpstore segment     %.3f s  %.2f M rows/s  %llu bytes  %.2f bytes/row\n", seg, rows / seg / 1e6,
               (unsigned long long)seg_bytes, double(seg_bytes) / rows);
   std::printf("raw binary baseline %.3f s  %.2f M rows/s  %llu bytes  %.2f bytes/row\n", raw, rows / raw / 1e6,

@@ -68,57 +68,114 @@ uint32_t TopPlaneBits(uint32_t max_byte) {
 }
 uint64_t PackedPlaneBytes(uint32_t count, uint32_t bits) { return (uint64_t{count} * bits + 7) / 8; }
 
-// The planes of a page as they will be stored (before zstd), and the
-// order-0 entropy of each, in bytes; a plane that would not shrink by
-// 1/kPlaneMinSaving is stored raw (not worth a zstd pass to write or to read).
+// The order-0 entropy of each plane of a page as it will be stored (before
+// zstd), in bytes; a plane that would not shrink by 1/kPlaneMinSaving is
+// stored raw (not worth a zstd pass to write or to read). Computed from
+// histograms alone: FillPlanes() materializes the planes of the transform
+// that is kept.
 struct PlaneEstimate {
-  std::vector<std::vector<uint8_t>> planes;
+  uint32_t num = 0;       // planes
   uint32_t top_bits = 8;  // bits per value of the last plane
   bool compress[kMaxPlanes] = {};
   uint64_t total = 0;  // estimated size of the whole plane section
 };
 
+// hist[b] = how many residuals have byte k equal to b. Four tables, so that
+// runs of one byte value (most high planes) do not serialize on one counter.
+void CountPlane(const uint64_t* u, uint32_t count, uint32_t k, uint32_t* hist) {
+  uint32_t h[4][256] = {};
+  const uint32_t shift = 8 * k;
+  uint32_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    ++h[0][uint8_t(u[i] >> shift)];
+    ++h[1][uint8_t(u[i + 1] >> shift)];
+    ++h[2][uint8_t(u[i + 2] >> shift)];
+    ++h[3][uint8_t(u[i + 3] >> shift)];
+  }
+  for (; i < count; ++i) ++h[0][uint8_t(u[i] >> shift)];
+  for (uint32_t b = 0; b < 256; ++b) hist[b] = h[0][b] + h[1][b] + h[2][b] + h[3][b];
+}
+
+// The same for plane k packed `bits` (< 8) per value: byte j holds values
+// j * 8/bits .. (j + 1) * 8/bits - 1, LSB first (as FillPlanes packs them).
+void CountPackedPlane(const uint64_t* u, uint32_t count, uint32_t k, uint32_t bits, uint32_t* hist) {
+  uint32_t h[2][256] = {};
+  const uint32_t shift = 8 * k;
+  const uint32_t per = 8 / bits;
+  const uint32_t whole = count / per;
+  for (uint32_t j = 0; j < whole; ++j) {
+    uint32_t b = 0;
+    for (uint32_t t = 0; t < per; ++t) b |= uint32_t(uint8_t(u[j * per + t] >> shift)) << (t * bits);
+    ++h[j & 1][b];
+  }
+  if (whole * per < count) {
+    uint32_t b = 0;
+    for (uint32_t i = whole * per; i < count; ++i) b |= uint32_t(uint8_t(u[i] >> shift)) << ((i - whole * per) * bits);
+    ++h[0][b];
+  }
+  for (uint32_t b = 0; b < 256; ++b) hist[b] = h[0][b] + h[1][b];
+}
+
 PlaneEstimate EstimatePlanes(const uint64_t* u, uint32_t count, uint32_t num) {
   PlaneEstimate est;
-  est.planes.resize(num);
+  est.num = num;
   est.total = num * kPlaneDescriptorSize;
+  if (num == 0) return est;
+  // Bits used by any residual: the last plane's largest byte.
+  uint64_t any = 0;
+  for (uint32_t i = 0; i < count; ++i) any |= u[i];
+  est.top_bits = TopPlaneBits(uint32_t(uint8_t(any >> (8 * (num - 1)))));
   for (uint32_t k = 0; k < num; ++k) {
-    std::vector<uint8_t>& plane = est.planes[k];
-    plane.resize(count);
-    uint32_t max_byte = 0;
-    for (uint32_t i = 0; i < count; ++i) {
-      plane[i] = uint8_t(u[i] >> (8 * k));
-      max_byte |= plane[i];
+    uint32_t hist[256];
+    uint64_t size = count;
+    if (k + 1 == num && est.top_bits < 8) {
+      CountPackedPlane(u, count, k, est.top_bits, hist);
+      size = PackedPlaneBytes(count, est.top_bits);
+    } else {
+      CountPlane(u, count, k, hist);
     }
-    if (k + 1 == num && (est.top_bits = TopPlaneBits(max_byte)) < 8) {
-      const uint32_t bits = est.top_bits;
-      std::vector<uint8_t> packed(PackedPlaneBytes(count, bits), 0);
-      for (uint32_t i = 0; i < count; ++i) packed[i * bits / 8] |= uint8_t(plane[i] << (i * bits % 8));
-      plane = std::move(packed);
-    }
-    uint32_t hist[256] = {};
-    for (uint8_t b : plane) ++hist[b];
     double bits = 0;
-    const double n = double(plane.size());
+    const double n = double(size);
     for (uint32_t c : hist) {
       if (c) bits -= c * std::log2(c / n);
     }
     // Huffman tables and frame headers: a few hundred bytes at most.
     const uint64_t coded = uint64_t(bits / 8) + 128;
-    est.compress[k] = kPlaneMinSaving * coded < (kPlaneMinSaving - 1) * plane.size();
-    est.total += est.compress[k] ? coded : plane.size();
+    est.compress[k] = kPlaneMinSaving * coded < (kPlaneMinSaving - 1) * size;
+    est.total += est.compress[k] ? coded : size;
   }
   return est;
 }
 
+// The planes of `est` as they are stored before zstd (the last one packed
+// est.top_bits per value). `planes` keeps its buffers from page to page.
+void FillPlanes(const uint64_t* u, uint32_t count, const PlaneEstimate& est,
+                std::vector<std::vector<uint8_t>>* planes) {
+  planes->resize(est.num);
+  for (uint32_t k = 0; k < est.num; ++k) {
+    std::vector<uint8_t>& plane = (*planes)[k];
+    const uint32_t shift = 8 * k;
+    if (k + 1 == est.num && est.top_bits < 8) {
+      const uint32_t bits = est.top_bits;
+      plane.assign(PackedPlaneBytes(count, bits), 0);
+      for (uint32_t i = 0; i < count; ++i) plane[i * bits / 8] |= uint8_t(uint8_t(u[i] >> shift) << (i * bits % 8));
+    } else {
+      plane.resize(count);
+      uint8_t* p = plane.data();
+      for (uint32_t i = 0; i < count; ++i) p[i] = uint8_t(u[i] >> shift);
+    }
+  }
+}
+
 // Appends the plane section: descriptors, then the planes end to end, then
 // zero bytes up to a multiple of 8 from `payload_start`.
-Status AppendPlanes(const PlaneEstimate& est, size_t payload_start, std::vector<uint8_t>* out) {
-  const auto num = uint32_t(est.planes.size());
+Status AppendPlanes(const PlaneEstimate& est, const std::vector<std::vector<uint8_t>>& planes, size_t payload_start,
+                    std::vector<uint8_t>* out) {
+  const uint32_t num = est.num;
   const size_t descriptors = out->size();
   out->resize(descriptors + num * kPlaneDescriptorSize, 0);
   for (uint32_t k = 0; k < num; ++k) {
-    const std::vector<uint8_t>& plane = est.planes[k];
+    const std::vector<uint8_t>& plane = planes[k];
     const size_t at = out->size();
     uint8_t mode = kPlaneRaw;
     if (est.compress[k]) {
@@ -174,8 +231,13 @@ uint32_t DeltaWidth(const IntegerStats& s) {
   return w;
 }
 
-Status EncodeIntegerPlanes(Encoding e, const PageValues& in, const IntegerStats& s, const PlaneEstimate& est,
-                           uint32_t planes, std::vector<uint8_t>* out) {
+// The payload of residuals u[0..in.count) and their estimate; `scratch`
+// holds the planes.
+Status EncodeIntegerPlanes(Encoding e, const PageValues& in, const IntegerStats& s, const uint64_t* u,
+                           const PlaneEstimate& est, std::vector<std::vector<uint8_t>>* scratch,
+                           std::vector<uint8_t>* out) {
+  const uint32_t planes = est.num;
+  FillPlanes(u, in.count, est, scratch);
   const size_t start = out->size();
   if (e == Encoding::kForPlanes) {
     Append<uint64_t>(out, s.min);
@@ -188,14 +250,17 @@ Status EncodeIntegerPlanes(Encoding e, const PageValues& in, const IntegerStats&
     Append<uint64_t>(out, s.min_delta);
     Append<uint64_t>(out, planes);  // u8 planes + 7 zero bytes
   }
-  return AppendPlanes(est, start, out);
+  return AppendPlanes(est, *scratch, start, out);
 }
 
-Status EncodeDictionaryPlanesWith(const PageValues& in, const Dictionary& dict, const PlaneEstimate& est,
-                                  uint32_t planes, std::vector<uint8_t>* out) {
+// The same for the codes u[0..in.count) of `dict`.
+Status EncodeDictionaryPlanesWith(const PageValues& in, const Dictionary& dict, const uint64_t* u,
+                                  const PlaneEstimate& est, std::vector<std::vector<uint8_t>>* scratch,
+                                  std::vector<uint8_t>* out) {
+  FillPlanes(u, in.count, est, scratch);
   const size_t start = out->size();
-  DP_RETURN_IF_ERROR(AppendDictionaryHead(in, dict, planes, out));
-  return AppendPlanes(est, start, out);
+  DP_RETURN_IF_ERROR(AppendDictionaryHead(in, dict, est.num, out));
+  return AppendPlanes(est, *scratch, start, out);
 }
 
 uint32_t DictionaryPlanes(const Dictionary& dict) { return PlanesFor(CodeWidth(dict.first.size())); }
@@ -535,28 +600,33 @@ Status EncodeIntegerPlanes(Encoding e, const PageValues& in, std::vector<uint8_t
   std::vector<uint64_t> u;
   IntegerResiduals(in, e, s, &u);
   const uint32_t planes = PlanesFor(e == Encoding::kForPlanes ? s.for_width : DeltaWidth(s));
-  return EncodeIntegerPlanes(e, in, s, EstimatePlanes(u.data(), in.count, planes), planes, out);
+  std::vector<std::vector<uint8_t>> scratch;
+  return EncodeIntegerPlanes(e, in, s, u.data(), EstimatePlanes(u.data(), in.count, planes), &scratch, out);
 }
 
 Status EncodeDictionaryPlanes(const PageValues& in, const Dictionary& dict, std::vector<uint8_t>* out) {
   const std::vector<uint64_t> u(dict.codes.begin(), dict.codes.end());
   const uint32_t planes = DictionaryPlanes(dict);
-  return EncodeDictionaryPlanesWith(in, dict, EstimatePlanes(u.data(), in.count, planes), planes, out);
+  std::vector<std::vector<uint8_t>> scratch;
+  return EncodeDictionaryPlanesWith(in, dict, u.data(), EstimatePlanes(u.data(), in.count, planes), &scratch, out);
 }
 
 }  // namespace dp::format::internal
 
 namespace dp::format {
 
-Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out) {
+Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out,
+                                                 PageAnalysis* analysis) {
   using namespace internal;
   if (in.count == 0 || in.type == PhysicalType::kBool) return std::optional<Encoding>();
-  std::vector<uint64_t> u;
+  PageAnalysisState local;
+  PageAnalysisState& a = StateFor(in, analysis, &local);
+  std::vector<uint64_t>& u = a.residuals;
   if (IsIntegerPhysical(in.type)) {
-    const IntegerStats s = AnalyzeIntegers(in);
+    const IntegerStats& s = a.Integers();
     if (s.runs == 1) return std::optional<Encoding>();
     // The transform with the smaller estimate: FOR, or delta for ordered data.
-    std::vector<uint64_t> du;
+    std::vector<uint64_t>& du = a.delta_residuals;
     IntegerResiduals(in, Encoding::kForPlanes, s, &u);
     IntegerResiduals(in, Encoding::kDeltaPlanes, s, &du);
     const uint32_t for_planes = PlanesFor(s.for_width), delta_planes = PlanesFor(DeltaWidth(s));
@@ -567,7 +637,7 @@ Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t 
     if (est.total + 24 > limit) return std::optional<Encoding>();
     const Encoding e = delta ? Encoding::kDeltaPlanes : Encoding::kForPlanes;
     const size_t start = out->size();
-    DP_RETURN_IF_ERROR(EncodeIntegerPlanes(e, in, s, est, delta ? delta_planes : for_planes, out));
+    DP_RETURN_IF_ERROR(EncodeIntegerPlanes(e, in, s, delta ? du.data() : u.data(), est, &a.planes, out));
     if (out->size() - start > limit) {
       out->resize(start);
       return std::optional<Encoding>();
@@ -575,15 +645,15 @@ Result<std::optional<Encoding>> EncodeBytePlanes(const PageValues& in, uint64_t 
     return std::optional<Encoding>(e);
   }
   // Floats and strings: dictionary codes, where a dictionary is small.
-  Dictionary dict;
-  const DictionaryLimits limits{std::min<uint32_t>(in.count / 2, 65536), true};
-  if (limits.max_size == 0 || !BuildDictionary(in, limits, &dict)) return std::optional<Encoding>();
+  const Dictionary* page_dict = a.PageDictionary();
+  if (page_dict == nullptr) return std::optional<Encoding>();
+  const Dictionary& dict = *page_dict;
   u.assign(dict.codes.begin(), dict.codes.end());
   const uint32_t planes = DictionaryPlanes(dict);
   const PlaneEstimate est = EstimatePlanes(u.data(), in.count, planes);
   if (DictionaryCodesOffset(dict.entry_bytes) + est.total > limit) return std::optional<Encoding>();
   const size_t start = out->size();
-  DP_RETURN_IF_ERROR(EncodeDictionaryPlanesWith(in, dict, est, planes, out));
+  DP_RETURN_IF_ERROR(EncodeDictionaryPlanesWith(in, dict, u.data(), est, &a.planes, out));
   if (out->size() - start > limit) {
     out->resize(start);
     return std::optional<Encoding>();

@@ -55,7 +55,7 @@ uint32_t CountRunsT(const V* v, uint32_t count) {
 
 bool AllStringsEqual(const PageValues& in) {
   for (uint32_t i = 1; i < in.count; ++i) {
-    if (in.strings[i] != in.strings[0]) return false;
+    if (!EqualBytes(in.strings[i], in.strings[0])) return false;
   }
   return true;
 }
@@ -75,11 +75,13 @@ void ConsiderRle(uint32_t runs, int value_width, Choice* best) {
 // A dictionary if it is smaller than the best so far. It is not
 // built beyond count/2 entries (or 65536), nor when half of the first 4096
 // values are distinct: past that it rarely pays and decodes slower.
-void ConsiderDictionary(const PageValues& in, Dictionary* dict, Choice* best) {
-  const DictionaryLimits limits{std::min<uint32_t>(in.count / 2, 65536), true};
-  if (limits.max_size == 0 || !BuildDictionary(in, limits, dict)) return;
-  const uint64_t size = DictionarySize(dict->first.size(), dict->entry_bytes, in.count);
+// The page dictionary is shared with the other candidates (PageAnalysis).
+const Dictionary* ConsiderDictionary(PageAnalysisState& a, Choice* best) {
+  const Dictionary* dict = a.PageDictionary();
+  if (dict == nullptr) return nullptr;
+  const uint64_t size = DictionarySize(dict->first.size(), dict->entry_bytes, a.in.count);
   if (size < best->size) *best = {Encoding::kDictionary, size};
+  return dict;
 }
 
 }  // namespace
@@ -101,7 +103,16 @@ uint32_t CountRuns(const PageValues& in) {
 
 }  // namespace internal
 
-Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options, std::vector<uint8_t>* out) {
+PageAnalysis::PageAnalysis() : state_(std::make_unique<internal::PageAnalysisState>()) {}
+PageAnalysis::~PageAnalysis() = default;
+void PageAnalysis::Reset(const PageValues& in) { state_->Reset(in); }
+const std::vector<uint32_t>* PageAnalysis::distinct_positions() const {
+  return state_->dictionary_state == internal::PageAnalysisState::DictionaryState::kBuilt ? &state_->dictionary.first
+                                                                                          : nullptr;
+}
+
+Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options, std::vector<uint8_t>* out,
+                              PageAnalysis* analysis) {
   using namespace internal;
   if (in.count == 0) return Encoding::kPlain;  // an empty payload, whatever the encoding
   const bool radix = options.force == Encoding::kForRadix || options.force == Encoding::kDictionaryRadix ||
@@ -112,10 +123,12 @@ Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options
     return *options.force;
   }
 
+  PageAnalysisState local;
+  PageAnalysisState& a = StateFor(in, analysis, &local);
   const PhysicalType t = in.type;
   const int width = PhysicalWidth(t);
   if (IsIntegerPhysical(t)) {
-    const IntegerStats s = AnalyzeIntegers(in);
+    const IntegerStats& s = a.Integers();
     if (s.runs == 1) {
       DP_RETURN_IF_ERROR(EncodeConstant(in, out));
       return Encoding::kConstant;
@@ -132,14 +145,14 @@ Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options
     // codes decode slower than FOR. Narrow ranges never need one.
     // Pages where delta or RLE already won are ordered or repetitive; the
     // attempt (hashing up to 4096 values) is skipped there.
-    Dictionary dict;
+    const Dictionary* dict = nullptr;
     if (s.for_width >= 8 && (best.encoding == Encoding::kForBitpack || best.encoding == Encoding::kPlain)) {
       Choice with_dict = best;
-      ConsiderDictionary(in, &dict, &with_dict);
+      dict = ConsiderDictionary(a, &with_dict);
       if (with_dict.encoding == Encoding::kDictionary && 4 * with_dict.size < 3 * best.size) best = with_dict;
     }
     switch (best.encoding) {
-      case Encoding::kDictionary: DP_RETURN_IF_ERROR(EncodeDictionary(in, dict, out)); break;
+      case Encoding::kDictionary: DP_RETURN_IF_ERROR(EncodeDictionary(in, *dict, out)); break;
       case Encoding::kForBitpack: EncodeFor(in, s.min, s.for_width, out); break;
       case Encoding::kDeltaBitpack: EncodeDelta(in, s.min_delta, s.delta_widths, out); break;
       case Encoding::kRle: EncodeRle(in, s.runs, out); break;
@@ -159,11 +172,11 @@ Result<Encoding> EncodeValues(const PageValues& in, const EncodeOptions& options
     for (uint32_t i = 0; i < in.count; ++i) string_bytes += in.strings[i].size();
   }
   Choice best{Encoding::kPlain, PlainSize(t, in.count, string_bytes)};
-  Dictionary dict;
-  if (t != PhysicalType::kBool) ConsiderDictionary(in, &dict, &best);
+  const Dictionary* dict = nullptr;
+  if (t != PhysicalType::kBool) dict = ConsiderDictionary(a, &best);
   if (t != PhysicalType::kBytes) ConsiderRle(runs, width, &best);
   switch (best.encoding) {
-    case Encoding::kDictionary: DP_RETURN_IF_ERROR(EncodeDictionary(in, dict, out)); break;
+    case Encoding::kDictionary: DP_RETURN_IF_ERROR(EncodeDictionary(in, *dict, out)); break;
     case Encoding::kRle: EncodeRle(in, runs, out); break;
     default: DP_RETURN_IF_ERROR(EncodePlain(in, out)); break;
   }

@@ -89,32 +89,17 @@ bool BuildFixed(const B* v, uint32_t count, DictionaryLimits limits, Dictionary*
   return true;
 }
 
-// Byte equality without a library call for the short strings dictionaries
-// are made of (two overlapping loads cover 4..16 bytes).
-bool EqualBytes(std::string_view a, std::string_view b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  if (n >= 8 && n <= 16) {
-    return Load<uint64_t>(reinterpret_cast<const uint8_t*>(x)) == Load<uint64_t>(reinterpret_cast<const uint8_t*>(y)) &&
-           Load<uint64_t>(reinterpret_cast<const uint8_t*>(x + n - 8)) ==
-               Load<uint64_t>(reinterpret_cast<const uint8_t*>(y + n - 8));
-  }
-  if (n >= 4 && n < 8) {
-    return Load<uint32_t>(reinterpret_cast<const uint8_t*>(x)) == Load<uint32_t>(reinterpret_cast<const uint8_t*>(y)) &&
-           Load<uint32_t>(reinterpret_cast<const uint8_t*>(x + n - 4)) ==
-               Load<uint32_t>(reinterpret_cast<const uint8_t*>(y + n - 4));
-  }
-  return n == 0 || std::memcmp(x, y, n) == 0;
-}
-
 bool BuildStrings(const std::string_view* s, uint32_t count, DictionaryLimits limits, Dictionary* dict) {
   // Keys are the 64-bit hashes; equal hashes are confirmed on the bytes.
   CodeTable<uint64_t> table;
   std::vector<std::string_view> entries;
   uint64_t bytes = 0;
   for (uint32_t i = 0; i < count; ++i) {
+    // A repeat of the previous value (runs of a dominant value) needs no hash.
+    if (i > 0 && EqualBytes(s[i], s[i - 1])) {
+      dict->codes[i] = dict->codes[i - 1];
+      continue;
+    }
     const uint64_t h = XXH3_64bits(s[i].data(), s[i].size());
     const auto next = uint32_t(entries.size());
     const uint32_t code = table.FindOrInsert(h, CodeTable<uint64_t>::Mix(h), next,

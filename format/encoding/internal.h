@@ -56,6 +56,26 @@ inline bool IsZero(const uint8_t* p, size_t n) {
   return true;
 }
 
+// Byte equality without a library call for the short strings dictionaries
+// are made of (two overlapping loads cover 4..16 bytes).
+inline bool EqualBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8 && n <= 16) {
+    return Load<uint64_t>(reinterpret_cast<const uint8_t*>(x)) == Load<uint64_t>(reinterpret_cast<const uint8_t*>(y)) &&
+           Load<uint64_t>(reinterpret_cast<const uint8_t*>(x + n - 8)) ==
+               Load<uint64_t>(reinterpret_cast<const uint8_t*>(y + n - 8));
+  }
+  if (n >= 4 && n < 8) {
+    return Load<uint32_t>(reinterpret_cast<const uint8_t*>(x)) == Load<uint32_t>(reinterpret_cast<const uint8_t*>(y)) &&
+           Load<uint32_t>(reinterpret_cast<const uint8_t*>(x + n - 4)) ==
+               Load<uint32_t>(reinterpret_cast<const uint8_t*>(y + n - 4));
+  }
+  return n == 0 || std::memcmp(x, y, n) == 0;
+}
+
 // ---- types ---------------------------------------------------------------
 
 // The bit-packing word of a physical type (spec §"Types"): u32 up to 32 bits.
@@ -533,5 +553,60 @@ IntegerStats AnalyzeIntegers(const PageValues& in);  // REQUIRES: integer type, 
 
 // Maximal runs of equal bit patterns (strings: equal bytes). REQUIRES: count > 0.
 uint32_t CountRuns(const PageValues& in);
+
+// The limits of the page dictionary that the automatic choice, the radix
+// and the byte-plane candidates share: count/2 entries (at most 65536),
+// probe on. max_size 0: no dictionary is tried.
+inline DictionaryLimits PageDictionaryLimits(uint32_t count) {
+  return DictionaryLimits{std::min<uint32_t>(count / 2, 65536), true};
+}
+
+// The state behind format::PageAnalysis: each part computed on first use.
+struct PageAnalysisState {
+  PageValues in;
+  bool has_integers = false;
+  IntegerStats integers;
+  enum class DictionaryState : uint8_t { kUnknown, kBuilt, kNone };
+  DictionaryState dictionary_state = DictionaryState::kUnknown;
+  Dictionary dictionary;
+  // Scratch of the byte-plane candidate, kept from page to page.
+  std::vector<uint64_t> residuals, delta_residuals;
+  std::vector<std::vector<uint8_t>> planes;
+
+  void Reset(const PageValues& page) {
+    in = page;
+    has_integers = false;
+    dictionary_state = DictionaryState::kUnknown;
+  }
+  // AnalyzeIntegers(in). REQUIRES: integer type, count > 0.
+  const IntegerStats& Integers() {
+    if (!has_integers) {
+      integers = AnalyzeIntegers(in);
+      has_integers = true;
+    }
+    return integers;
+  }
+  // The dictionary built with PageDictionaryLimits(count), or nullptr where
+  // it gave up (or none is tried). REQUIRES: type not kBool, count > 0.
+  const Dictionary* PageDictionary() {
+    if (dictionary_state == DictionaryState::kUnknown) {
+      const DictionaryLimits limits = PageDictionaryLimits(in.count);
+      const bool built = limits.max_size > 0 && BuildDictionary(in, limits, &dictionary);
+      dictionary_state = built ? DictionaryState::kBuilt : DictionaryState::kNone;
+    }
+    return dictionary_state == DictionaryState::kBuilt ? &dictionary : nullptr;
+  }
+};
+
+// The state of `analysis` for page `in`, or else `local` reset to `in`.
+// An analysis of another page (other values, count or type) starts over.
+inline PageAnalysisState& StateFor(const PageValues& in, PageAnalysis* analysis, PageAnalysisState* local) {
+  PageAnalysisState& s = analysis != nullptr ? analysis->state() : *local;
+  if (analysis == nullptr || s.in.type != in.type || s.in.count != in.count || s.in.values != in.values ||
+      s.in.strings != in.strings) {
+    s.Reset(in);
+  }
+  return s;
+}
 
 }  // namespace dp::format::internal

@@ -342,12 +342,15 @@ DecoderResult MakeDictionaryRadixDecoder(PhysicalType t, std::span<const uint8_t
 
 namespace dp::format {
 
-Result<std::optional<Encoding>> EncodeRadix(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out) {
+Result<std::optional<Encoding>> EncodeRadix(const PageValues& in, uint64_t limit, std::vector<uint8_t>* out,
+                                            PageAnalysis* analysis) {
   using namespace internal;
   const std::optional<Encoding> none;
   if (in.count == 0 || in.type == PhysicalType::kBool) return none;
+  PageAnalysisState local;
+  PageAnalysisState& a = StateFor(in, analysis, &local);
   if (IsIntegerPhysical(in.type)) {
-    const IntegerStats s = AnalyzeIntegers(in);
+    const IntegerStats& s = a.Integers();
     if (s.runs == 1 || s.range >= kMaxRadixUnit) return none;
     const auto radix = uint32_t(s.range + 1);
     const uint32_t digits = BestRadixDigits(radix);
@@ -355,9 +358,9 @@ Result<std::optional<Encoding>> EncodeRadix(const PageValues& in, uint64_t limit
     EncodeForRadix(in, s.min, radix, digits, out);
     return std::optional<Encoding>(Encoding::kForRadix);
   }
-  Dictionary dict;
-  const DictionaryLimits limits{std::min<uint32_t>(in.count / 2, 65536), true};
-  if (limits.max_size == 0 || !BuildDictionary(in, limits, &dict) || dict.first.size() < 2) return none;
+  const Dictionary* page_dict = a.PageDictionary();
+  if (page_dict == nullptr || page_dict->first.size() < 2) return none;
+  const Dictionary& dict = *page_dict;
   const auto size = uint32_t(dict.first.size());
   // Radix codes, or a dominant code with exceptions, whichever is smaller.
   const uint32_t digits = BestRadixDigits(size);

@@ -463,3 +463,151 @@ TEST(ColumnVectorTest, ShortStringsSurviveMoveAndCopy) {
 
 }  // namespace
 }  // namespace dp::testing
+
+namespace dp::testing {
+namespace {
+
+// ---- WriterOptions::threads: columns encoded concurrently -------------------
+
+// Columns of every type, nullable ones with ~10% nulls, low-cardinality
+// strings and floats (dictionary, radix and byte-plane candidates), and a
+// string column without nulls (zone maps from the page dictionary).
+struct ThreadsTestData {
+  std::vector<Field> fields;
+  std::vector<TestColumn> columns;
+};
+
+ThreadsTestData MakeThreadsTestData(size_t rows) {
+  std::mt19937_64 rng(77);
+  ThreadsTestData d;
+  std::vector<DataType> types = AllTypes();
+  for (size_t c = 0; c < types.size(); ++c) {
+    std::vector<Value> v(rows);
+    for (size_t i = 0; i < rows; ++i) v[i] = rng() % 10 == 0 ? Value::Null() : RandomValue(types[c], rng);
+    d.fields.push_back({"c" + std::to_string(c), types[c], true});
+    d.columns.push_back(MakeColumn(types[c], std::move(v)));
+  }
+  std::vector<Value> cats(rows), discount(rows), times(rows);
+  int64_t t = 1'700'000'000'000'000;
+  for (size_t i = 0; i < rows; ++i) {
+    cats[i] = Value::Bytes("category_" + std::to_string(rng() % 40));
+    discount[i] = Value::Double(rng() % 5 == 0 ? double(rng() % 50) / 100 : 0.0);
+    t += int64_t(rng() % 4000);
+    times[i] = Value::Int(t);
+  }
+  d.fields.push_back({"category", DataType::String(), false});
+  d.columns.push_back(MakeColumn(DataType::String(), std::move(cats)));
+  d.fields.push_back({"discount", DataType::Float64(), false});
+  d.columns.push_back(MakeColumn(DataType::Float64(), std::move(discount)));
+  d.fields.push_back({"ts", DataType::Timestamp(TimeUnit::kMicro), false});
+  d.columns.push_back(MakeColumn(DataType::Timestamp(TimeUnit::kMicro), std::move(times)));
+  return d;
+}
+
+// Writes the data in batches of alternating sizes: small ones (encoded on
+// the calling thread) and large ones (handed to the workers), across
+// several row groups and pages.
+Status WriteThreadsTestFile(const std::string& path, const ThreadsTestData& d, int threads) {
+  DP_ASSIGN_OR_RETURN(Schema schema, Schema::Make(d.fields));
+  WriterOptions o;
+  o.sync = false;
+  o.threads = threads;
+  o.row_group_rows = 30'000;
+  o.page_rows = 8192;
+  DP_ASSIGN_OR_RETURN(auto w, SegmentWriter::Create(path, schema, o));
+  const size_t rows = d.columns[0].expected.size();
+  const size_t sizes[] = {20'000, 104, 9'000, 8, 15'000, 3'000};  // multiples of 8
+  std::vector<ColumnData> batch(d.columns.size());
+  for (size_t done = 0, k = 0; done < rows; ++k) {
+    const size_t n = std::min(sizes[k % std::size(sizes)], rows - done);
+    for (size_t c = 0; c < d.columns.size(); ++c) {
+      ColumnData all = d.columns[c].Data();
+      ColumnData& b = batch[c];
+      b.length = n;
+      b.values = all.values ? static_cast<const uint8_t*>(all.values) + done * std::max(d.fields[c].type.byte_width(), 1)
+                            : nullptr;
+      b.strings = all.strings ? all.strings + done : nullptr;
+      // Validity bitmaps start at bit 0: batches start at multiples of 8.
+      b.validity = all.validity ? all.validity + done / 8 : nullptr;
+    }
+    DP_RETURN_IF_ERROR(w->Append(batch));
+    done += n;
+  }
+  return w->Finish();
+}
+
+TEST(SegmentThreadsTest, FileIsByteIdenticalForEveryThreadCount) {
+  TempDir dir;
+  const ThreadsTestData d = MakeThreadsTestData(64'000);
+  ASSERT_OK(WriteThreadsTestFile(dir.File("t1.dpc"), d, 1));
+  const std::vector<uint8_t> serial = ReadFileBytes(dir.File("t1.dpc"));
+  ASSERT_GT(serial.size(), 0u);
+  for (int threads : {2, 3, 8, 0}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    const std::string path = dir.File("t" + std::to_string(threads) + "x.dpc");
+    ASSERT_OK(WriteThreadsTestFile(path, d, threads));
+    EXPECT_TRUE(ReadFileBytes(path) == serial) << "file differs from the threads = 1 file";
+  }
+  // And it holds the data.
+  auto seg = Segment::Open(dir.File("t8x.dpc"));
+  ASSERT_OK(seg);
+  EXPECT_TRUE((*seg)->Verify().ok());
+  ASSERT_EQ((*seg)->num_rows(), 64'000u);
+  EXPECT_EQ((*seg)->num_row_groups(), 3);
+  for (size_t c = 0; c < d.columns.size(); ++c) {
+    auto col = (*seg)->ReadColumn(int(c));
+    ASSERT_OK(col);
+    for (size_t i = 0; i < d.columns[c].expected.size(); ++i) {
+      ASSERT_TRUE(SameValue(col->GetValue(i), d.columns[c].expected[i])) << "column " << c << " row " << i;
+    }
+  }
+}
+
+TEST(SegmentThreadsTest, BadBatchErrorDoesNotDependOnThreads) {
+  // Two bad columns in one batch: the error names the first, whatever the
+  // thread count, and the writer goes on (a rejected batch is not kept).
+  TempDir dir;
+  auto schema = Schema::Make({{"id", DataType::Int64(), false},
+                              {"s", DataType::String(), false},
+                              {"n", DataType::Int32(), false}});
+  ASSERT_OK(schema);
+  const size_t rows = 10'000;
+  std::vector<int64_t> ids(rows, 1);
+  std::vector<int32_t> ns(rows, 2);
+  std::vector<std::string_view> strs(rows, "ok");
+  std::vector<uint8_t> validity((rows + 7) / 8, 0xFF);
+  validity[rows / 8 - 1] = 0x7F;  // row 9999 is null
+  std::vector<std::string_view> bad = strs;
+  bad[rows - 10] = "\xC3\x28";
+  for (int threads : {1, 4}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    WriterOptions o;
+    o.sync = false;
+    o.threads = threads;
+    auto w = SegmentWriter::Create(dir.File("b" + std::to_string(threads) + ".dpc"), *schema, o);
+    ASSERT_OK(w);
+    Status s = (*w)->Append({ColumnData::Of<int64_t>(ids), ColumnData::Strings(bad),
+                             ColumnData::Of<int32_t>(std::span<const int32_t>(ns), validity.data())});
+    ASSERT_TRUE(s.IsInvalidArgument());
+    EXPECT_NE(s.message().find("column 's' row 9990"), std::string::npos) << s.message();
+    ASSERT_OK((*w)->Append({ColumnData::Of<int64_t>(ids), ColumnData::Strings(strs), ColumnData::Of<int32_t>(ns)}));
+    ASSERT_OK((*w)->Finish());
+    EXPECT_EQ((*w)->rows_written(), rows);
+  }
+  EXPECT_TRUE(ReadFileBytes(dir.File("b1.dpc")) == ReadFileBytes(dir.File("b4.dpc")));
+}
+
+TEST(SegmentThreadsTest, NegativeThreadsAreRejected) {
+  TempDir dir;
+  auto schema = Schema::Make({{"id", DataType::Int64()}});
+  WriterOptions o;
+  o.threads = -1;
+  auto w = SegmentWriter::Create(dir.File("n.dpc"), *schema, o);
+  ASSERT_FALSE(w.ok());
+  EXPECT_TRUE(w.status().IsInvalidArgument());
+  EXPECT_NE(w.status().message().find("threads"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("n.dpc")));
+}
+
+}  // namespace
+}  // namespace dp::testing

@@ -13,7 +13,8 @@
 //   (*w)->Append({dp::ColumnData::Of<int64_t>(ids), dp::ColumnData::Strings(names)});
 //   (*w)->Finish();
 //
-// Thread safety: a SegmentWriter is used by one thread at a time.
+// Thread safety: a SegmentWriter is used by one thread at a time; inside a
+// call it may encode columns on oneTBB worker threads (WriterOptions::threads).
 // Failure: if any call fails the writer is poisoned, later calls return the
 // same error and the partially written file is removed by Abort()/destructor.
 #pragma once
@@ -97,6 +98,12 @@ struct WriterOptions {
   std::vector<KeyValue> metadata;
   // fsync the file in Finish(). Only tests should turn this off.
   bool sync = true;
+  // Worker threads (oneTBB) that encode the columns of a batch
+  // concurrently: 0 = all hardware threads, 1 = serial on the calling
+  // thread, N = at most N. The file is byte-identical for every value:
+  // each column is encoded independently, and chunks are written in
+  // column order.
+  int threads = 0;
 };
 
 // A non-owning view of one column of a batch. `validity` is an optional
