@@ -605,8 +605,9 @@ void UpdateBytes(const AggPlan& a, AggState& s, const std::string_view* v, const
 // The sum of n <= 1024 integers in 128 bits, vectorizable: values split in
 // halves that cannot overflow a lane over 1024 values (32-bit values in
 // 16-bit halves summed in 32-bit lanes, which SSE2 adds without widening).
+// Not inlined: inside the (large) window handler GCC left the loop scalar.
 template <typename T>
-Int128 BlockSum(const T* __restrict v, uint32_t n) {
+[[gnu::noinline]] Int128 BlockSum(const T* __restrict v, uint32_t n) {
   if constexpr (sizeof(T) < 8) {
     using U = std::conditional_t<std::is_signed_v<T>, int32_t, uint32_t>;
     U hi = 0, lo = 0;  // |hi| <= 2^15 * 1024, lo < 2^16 * 1024
@@ -658,6 +659,7 @@ class MorselAggregator {
     if (q.keys.empty()) {
       out_->groups.FindOrInsert(nullptr, 0);
       out_->Grow(q);
+      std::fill_n(gid_, kBlockSize, 0u);  // one group: never written again
     }
     PlanFused();
   }
@@ -681,14 +683,14 @@ class MorselAggregator {
     }
     Window w;
     w.n = n;
-    const uint32_t m = SelectRows(mask, n, sel_);
+    // All rows: the identity, not written out per window.
+    const uint32_t m = mask == nullptr ? n : SelectRows(mask, n, sel_);
     w.m = m;
-    w.sel = sel_;
+    w.sel = mask == nullptr ? kIdentityRows.rows : sel_;
     if (q_.keys.empty()) {
-      std::fill_n(gid_, m, 0u);
-      w.all = mask == nullptr;
+      w.all = mask == nullptr;  // gid_: all 0, from the constructor
     } else {
-      DP_RETURN_IF_ERROR(ComputeGroups(n, m));
+      DP_RETURN_IF_ERROR(ComputeGroups(n, m, w.sel));
     }
     w.gid = gid_;
     int64_t* __restrict rows = out_->rows.data();
@@ -701,7 +703,8 @@ class MorselAggregator {
     return Status::OK();
   }
 
-  Status ComputeGroups(uint32_t n, uint32_t m) {
+  // `sel`: the m selected rows of the window.
+  Status ComputeGroups(uint32_t n, uint32_t m, const uint32_t* sel) {
     const size_t nk = q_.keys.size();
     if (q_.direct_key) {
       // One dictionary-coded key without nulls: a per-page table from code
@@ -720,7 +723,7 @@ class MorselAggregator {
         uint32_t* groups = t.groups.data();
         bool grew = false;
         for (uint32_t i = 0; i < m; ++i) {
-          const uint32_t code = codes[sel_[i]];
+          const uint32_t code = codes[sel[i]];
           if (groups[code] == 0) {
             const uint64_t id = out_->strings.Intern(d.strings[code]);
             groups[code] = out_->groups.FindOrInsert(&id, 0) + 1;
@@ -739,7 +742,7 @@ class MorselAggregator {
       DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(n));
       uint64_t* words = words_[k];
       if (valid != nullptr) {
-        for (uint32_t i = 0; i < m; ++i) nulls_[i] |= uint8_t((valid[sel_[i]] ^ 1) << k);
+        for (uint32_t i = 0; i < m; ++i) nulls_[i] |= uint8_t((valid[sel[i]] ^ 1) << k);
       }
       if (kp.domain == Domain::kBytes && kp.bucket == TimeBucket::kNone) {
         DP_ASSIGN_OR_RETURN(bool has_codes, c.HasCodes());
@@ -753,10 +756,10 @@ class MorselAggregator {
           }
           DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
           const uint32_t* ids = t.ids.data();
-          for (uint32_t i = 0; i < m; ++i) words[i] = ids[codes[sel_[i]]];
+          for (uint32_t i = 0; i < m; ++i) words[i] = ids[codes[sel[i]]];
         } else {
           DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
-          for (uint32_t i = 0; i < m; ++i) words[i] = out_->strings.Intern(s[sel_[i]]);
+          for (uint32_t i = 0; i < m; ++i) words[i] = out_->strings.Intern(s[sel[i]]);
         }
       } else {
         DP_ASSIGN_OR_RETURN(const void* v, c.Values());
@@ -767,11 +770,11 @@ class MorselAggregator {
             if constexpr (std::is_integral_v<T>) {
               const DataType& type = q_.plan.schema.field(kp.field).type;
               for (uint32_t i = 0; i < m; ++i) {
-                words[i] = uint64_t(CachedBucket(int64_t(p[sel_[i]]), kp.bucket, type, &bucket_cache_[k]));
+                words[i] = uint64_t(CachedBucket(int64_t(p[sel[i]]), kp.bucket, type, &bucket_cache_[k]));
               }
             }
           } else {
-            for (uint32_t i = 0; i < m; ++i) words[i] = KeyBits(p[sel_[i]]);
+            for (uint32_t i = 0; i < m; ++i) words[i] = KeyBits(p[sel[i]]);
           }
         });
       }

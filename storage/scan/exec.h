@@ -82,6 +82,15 @@ class MorselExec {
   uint64_t pass_ = 0, fail_ = 0;  // known leaves of the range being run
 };
 
+// 0, 1, ..., 1023: the selection of a window without a filter.
+struct IdentityRows {
+  uint32_t rows[1024];
+  constexpr IdentityRows() : rows() {
+    for (uint32_t i = 0; i < 1024; ++i) rows[i] = i;
+  }
+};
+inline constexpr IdentityRows kIdentityRows;
+
 // Writes the offsets of the rows of a window whose mask byte (0 or 1) is
 // set to sel (room for n) and returns how many; mask == nullptr: all n.
 // Inline: it runs once per window of the scanner and of the aggregator.
