@@ -295,9 +295,15 @@ Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* ou
         }
         t.serial = c.page_serial();
       }
-      DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
       const uint8_t* truth = t.truth.data();
-      for (uint32_t i = 0; i < n; ++i) out[i] = truth[codes[i]];
+      DP_ASSIGN_OR_RETURN(const format::PageDecoder::SparseCodes* sparse, c.Sparse(n));
+      if (sparse != nullptr) {  // one dominant code: its truth, then the exceptions'
+        std::fill_n(out, n, truth[sparse->dominant]);
+        for (uint32_t k = 0; k < sparse->exceptions; ++k) out[sparse->offsets[k]] = truth[sparse->codes[k]];
+      } else {
+        DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
+        for (uint32_t i = 0; i < n; ++i) out[i] = truth[codes[i]];
+      }
     } else if (leaf.domain == Domain::kBytes) {
       DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
       for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t(leaf.TestBytes(s[i]) != leaf.negate);
