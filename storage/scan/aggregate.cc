@@ -918,8 +918,8 @@ class MorselAggregator {
     std::vector<double> float_values; // float code -> value, of float_serial's page
     std::vector<uint64_t> cells;      // [key code * df + float code]
     std::vector<uint64_t> lanes;      // [lane * key codes + key code], see KeyRows
-    std::vector<uint32_t> moved;      // [key code * df + float code]: rows of lane_code that are not
-    uint32_t lane_code = 0;           // the float code of the rows in lanes
+    uint32_t lane_code = 0;           // the float code the rows in lanes count as
+    std::vector<uint32_t> moved;      // [key code * df + float code]: rows in lanes of another code
     bool lanes_dirty = false;
     uint64_t rows = 0;                // added to the cells since the last fold
     uint64_t room = kSumRoom;         // for |integer sum| over the cells
