@@ -27,26 +27,23 @@ bool PortableKernelsForced() {
   return v != nullptr && v[0] == '1';
 }
 
-bool Avx512Disabled() {
-  const char* v = std::getenv("DP_NO_AVX512");
-  return v != nullptr && v[0] == '1';
-}
-
 bool UseAvx2Kernels() {
   static const bool use = CpuHasAvx2() && !PortableKernelsForced();
   return use;
 }
 
 bool UseAvx512Kernels() {
-  static const bool use = CpuHasAvx512() && !PortableKernelsForced() && !Avx512Disabled();
+  static const bool use = [] {
+    const char* off = std::getenv("DP_NO_AVX512");
+    return CpuHasAvx512() && !PortableKernelsForced() && !(off != nullptr && off[0] == '1');
+  }();
   return use;
 }
 
 const BitpackKernels& ActiveBitpackKernels() {
-  static const BitpackKernels* const active = PortableKernelsForced()             ? &kScalarKernels
-                                              : CpuHasAvx512() && !Avx512Disabled() ? &kAvx512Kernels
-                                              : CpuHasAvx2()          ? &kAvx2Kernels
-                                                                      : &kScalarKernels;
+  static const BitpackKernels* const active = UseAvx512Kernels() ? &kAvx512Kernels
+                                              : UseAvx2Kernels()   ? &kAvx2Kernels
+                                                                   : &kScalarKernels;
   return *active;
 }
 

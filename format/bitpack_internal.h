@@ -44,15 +44,13 @@ bool PortableKernelsForced();
 #define DP_AVX2_FUNCTIONS 0
 #endif
 
-// True when the environment sets DP_NO_AVX512=1: dispatch stops at the
-// AVX2 variants, so that they are tested on CPUs with AVX-512 too.
-bool Avx512Disabled();
-
 // Whether the AVX2 variants of the other kernels may run: CpuHasAvx2() and
 // not PortableKernelsForced(). Chosen once.
 bool UseAvx2Kernels();
-// Whether their AVX-512 variants may: CpuHasAvx512(), not
-// PortableKernelsForced() nor Avx512Disabled(). Chosen once.
+// Whether their AVX-512 variants (and the AVX-512 bit-packing kernels) may:
+// CpuHasAvx512(), not PortableKernelsForced(), and the environment does not
+// set DP_NO_AVX512=1 (dispatch then stops at AVX2, so that those variants
+// are tested on CPUs with AVX-512 too). Chosen once.
 bool UseAvx512Kernels();
 
 // The best variant this CPU runs (the scalar one when

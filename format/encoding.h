@@ -8,6 +8,7 @@
 // returns Corruption, never reads or writes outside its buffers.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -176,6 +177,11 @@ class PageDecoder {
     uint32_t exceptions = 0;
     const uint16_t* offsets = nullptr;
     const uint32_t* codes = nullptr;  // each < dictionary().size, != dominant
+    // The n codes of the block into out (room for n).
+    void Expand(uint32_t n, uint32_t* out) const {
+      std::fill_n(out, n, dominant);
+      for (uint32_t k = 0; k < exceptions; ++k) out[offsets[k]] = codes[k];
+    }
   };
   virtual bool sparse() const { return false; }
   // REQUIRES: sparse().

@@ -40,8 +40,7 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
 
   Result<const uint32_t*> CodesAt(uint32_t position, uint32_t n) {
     DP_ASSIGN_OR_RETURN(SparseCodes s, ExceptionsAt(position, n));
-    std::fill_n(codes_, n, dominant_);
-    for (uint32_t k = 0; k < s.exceptions; ++k) codes_[offsets_[k]] = exception_codes_[k];
+    s.Expand(n, codes_);
     return static_cast<const uint32_t*>(codes_);
   }
 

@@ -650,6 +650,17 @@ double BlockSumFloat(const T* v, uint32_t n) {
 
 // ---- the morsel runner ----
 
+// The dictionary entries of a float column's current page, as doubles.
+void EntriesAsDoubles(ColumnCursor& c, std::vector<double>* out) {
+  const void* e = c.TargetEntries();
+  const size_t d = c.dictionary().size;
+  out->resize(d);
+  for (size_t k = 0; k < d; ++k) {
+    (*out)[k] = c.type().id == TypeId::kFloat32 ? double(static_cast<const float*>(e)[k])
+                                                : static_cast<const double*>(e)[k];
+  }
+}
+
 class MorselAggregator {
  public:
   MorselAggregator(const Query& q, const OpenPart& part, const Morsel& m, Partial* out)
@@ -868,12 +879,7 @@ class MorselAggregator {
     if (cells > AggState::kMaxCodeCounts) return false;
     if (s.code_serial != c.page_serial()) {
       s.FoldCodes();
-      const void* e = c.TargetEntries();
-      s.code_values.resize(d);
-      for (size_t k = 0; k < d; ++k) {
-        s.code_values[k] = c.type().id == TypeId::kFloat32 ? double(static_cast<const float*>(e)[k])
-                                                           : static_cast<const double*>(e)[k];
-      }
+      EntriesAsDoubles(c, &s.code_values);
       s.code_serial = c.page_serial();
       s.code_counts.assign(cells, 0);
     } else if (s.code_counts.size() < cells) {
@@ -996,12 +1002,7 @@ class MorselAggregator {
         f.key_serial = kc.page_serial();
       }
       if (new_float) {
-        const void* e = fc->TargetEntries();
-        f.float_values.resize(df);
-        for (uint32_t k = 0; k < df; ++k) {
-          f.float_values[k] = fc->type().id == TypeId::kFloat32 ? double(static_cast<const float*>(e)[k])
-                                                                : static_cast<const double*>(e)[k];
-        }
+        EntriesAsDoubles(*fc, &f.float_values);
         f.float_serial = fc->page_serial();
       }
       f.df = df;

@@ -140,8 +140,7 @@ Result<const uint32_t*> ColumnCursor::Codes() {
 const uint32_t* ColumnCursor::BlockCodes() {
   if (codes_ == nullptr && sparse_block_) {
     auto* out = reinterpret_cast<uint32_t*>(codes_buf_.Reserve(kBlockSize * 4));
-    std::fill_n(out, block_end_ - block_first_, sparse_.dominant);
-    for (uint32_t k = 0; k < sparse_.exceptions; ++k) out[sparse_.offsets[k]] = sparse_.codes[k];
+    sparse_.Expand(uint32_t(block_end_ - block_first_), out);
     codes_ = out;
   }
   return codes_;
