@@ -187,6 +187,16 @@ class PageDecoder {
   // REQUIRES: sparse().
   virtual Result<SparseCodes> NextSparse(uint32_t* n);
 
+  // Bounds of the next min(1024, remaining) values without decoding them,
+  // where the page proves they never decrease: delta encodings of a signed
+  // integer type as wide as its word (i32, i64) whose min_delta is >= 0,
+  // when the block's values do not wrap past the type's maximum. Then
+  // lo <= v[0] <= v[1] <= ... <= v[n-1] == hi. The position is unchanged.
+  // False (nothing known) for every other page and block. Kernels use it
+  // to settle a range test or a time bucket for a whole block of a sorted
+  // column without materializing it.
+  virtual bool PeekBounds(int64_t* lo, int64_t* hi);
+
   uint32_t count() const { return count_; }
   uint32_t remaining() const { return count_ - position_; }
 

@@ -10,6 +10,9 @@
 #include <zstd.h>
 
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "format/bitpack_internal.h"  // UseAvx2Kernels
 #include "format/codec.h"
@@ -355,12 +358,27 @@ struct Planes {
   // Σ residuals of values [pos, pos + n) mod 2^64.
   uint64_t Sum(uint32_t pos, uint32_t n) const {
     uint64_t total = 0;
-    for (uint32_t k = 0; k < num; ++k) {
-      uint64_t s = 0;
-      for (uint32_t i = 0; i < n; ++i) s += plane[k][pos + i];
-      total += s << (8 * k);
-    }
+    for (uint32_t k = 0; k < num; ++k) total += SumBytes(plane[k] + pos, n) << (8 * k);
     return total;
+  }
+
+  // Σ p[i], i < n. SSE2 (the x86-64 baseline) adds 16 bytes per instruction
+  // (psadbw against zero); GCC's own vectorization of the loop widens every
+  // byte to 64 bits first, 5x slower (measured: a day-bucketed query spent
+  // 28% of its time here).
+  static uint64_t SumBytes(const uint8_t* p, uint32_t n) {
+    uint64_t s = 0;
+    uint32_t i = 0;
+#if defined(__SSE2__)
+    __m128i acc = _mm_setzero_si128();
+    const __m128i zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+      acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), zero));
+    }
+    s = uint64_t(_mm_cvtsi128_si64(acc)) + uint64_t(_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)));
+#endif
+    for (; i < n; ++i) s += p[i];
+    return s;
   }
 };
 
@@ -540,15 +558,38 @@ class DeltaPlanesDecoder final : public BlockDecoder {
   // The running value moves by the skipped deltas: n·min_delta + Σ residuals.
   Status Skip(uint32_t n) override {
     DP_RETURN_IF_ERROR(CheckSkip(n));
-    prev_ = W(prev_ + W(n) * min_delta_ + W(planes_->Sum(position_, n)));
+    uint64_t sum;
+    if (peeked_.position == position_ && peeked_.n <= n && peeked_.n > 0) {  // a block PeekBounds summed
+      sum = peeked_.sum + planes_->Sum(position_ + peeked_.n, n - peeked_.n);
+    } else {
+      sum = planes_->Sum(position_, n);
+    }
+    prev_ = W(prev_ + W(n) * min_delta_ + W(sum));
     position_ += n;
     return Status::OK();
+  }
+
+  // The first value exactly (its residual from the planes) and the sum of
+  // the other residuals: exact in 64 bits for <= 5 planes (< 2^18 · 2^40).
+  bool PeekBounds(int64_t* lo, int64_t* hi) override {
+    const uint32_t n = NextCount();
+    if (n == 0 || planes_->num > 5) return false;
+    uint64_t first_residual = 0;
+    for (uint32_t k = 0; k < planes_->num; ++k) first_residual |= uint64_t{planes_->plane[k][position_]} << (8 * k);
+    const uint64_t rest = planes_->Sum(position_ + 1, n - 1);
+    peeked_ = {position_, n, first_residual + rest};
+    return DeltaBlockBounds<T>(W(prev_ + min_delta_ + W(first_residual)), min_delta_, n, rest, lo, hi);
   }
 
  private:
   std::unique_ptr<Planes> planes_;
   W min_delta_;
   W prev_;  // the value before position_ (first - min_delta at the start)
+  // The residual sum of the block PeekBounds last looked at, for Skip.
+  struct {
+    uint32_t position = UINT32_MAX, n = 0;
+    uint64_t sum = 0;
+  } peeked_;
   alignas(64) W acc_[kBlockSize];
 };
 
@@ -564,9 +605,7 @@ class DictionaryPlanesDecoder final : public DictionaryDecoderBase<DictionaryPla
   Result<const uint32_t*> CodesAt(uint32_t position, uint32_t n) {
     planes_->Gather(position, n, codes_);
     const uint32_t size = uint32_t(this->entries_.size());
-    uint32_t max = 0;
-    for (uint32_t i = 0; i < n; ++i) max = std::max(max, codes_[i]);
-    if (max < size) return static_cast<const uint32_t*>(codes_);
+    if (AllBelow(codes_, n, size)) return static_cast<const uint32_t*>(codes_);
     const uint32_t* bad = std::find_if(codes_, codes_ + n, [&](uint32_t c) { return c >= size; });
     return PageCorruption(Encoding::kDictionaryPlanes, type_, this->count_,
                           "code " + std::to_string(*bad) + " of value " + std::to_string(position + (bad - codes_)) +

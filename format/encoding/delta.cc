@@ -60,18 +60,38 @@ class DeltaDecoder final : public BlockDecoder {
     const uint32_t end = position_ + n;
     while (position_ < end) {
       const uint32_t k = std::min(kBlockSize, end - position_);
-      const uint32_t b = position_ / kBlockSize;
-      const uint64_t sum = UnpackSum1024(blocks_.Block(b).Block(0, copy_), blocks_.width(b));
+      const uint64_t sum = BlockResidualSum();
       prev_ = W(prev_ + W(uint64_t{k} * min_delta_ + sum));  // slots past count are zero
       position_ += k;
     }
     return Status::OK();
   }
 
+  // prev + min_delta bounds the first value from below; the block's
+  // residual sum (exact for widths <= 53: 1024 · 2^53 = 2^63) gives the last.
+  bool PeekBounds(int64_t* lo, int64_t* hi) override {
+    const uint32_t n = NextCount();
+    if (n == 0 || blocks_.width(position_ / kBlockSize) > 53) return false;
+    return DeltaBlockBounds<T>(W(prev_ + min_delta_), min_delta_, n, BlockResidualSum(), lo, hi);
+  }
+
  private:
+  // Σ residuals of the block at position_ (a block start); the last block's
+  // slots past count are zero. Remembered for the Skip after a PeekBounds.
+  uint64_t BlockResidualSum() {
+    if (summed_position_ != position_) {
+      const uint32_t b = position_ / kBlockSize;
+      summed_ = UnpackSum1024(blocks_.Block(b).Block(0, copy_), blocks_.width(b));
+      summed_position_ = position_;
+    }
+    return summed_;
+  }
+
   DeltaBlocks<W> blocks_;
   W prev_;  // the value before position_ (first - min_delta at the start)
   W min_delta_;
+  uint32_t summed_position_ = UINT32_MAX;
+  uint64_t summed_ = 0;
   alignas(64) W copy_[kBlockSize];
   alignas(64) W words_[kBlockSize];
 };

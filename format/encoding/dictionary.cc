@@ -126,9 +126,7 @@ class CodeReader {
 
   Result<const uint32_t*> Read(uint32_t position, uint32_t n) {
     Unpack1024(blocks_.Block(position / kBlockSize, copy_), blocks_.width(), codes_);
-    uint32_t max = 0;
-    for (uint32_t i = 0; i < n; ++i) max = std::max(max, codes_[i]);
-    if (max >= dict_size_) {
+    if (!AllBelow(codes_, n, dict_size_)) {
       const uint32_t* bad = std::find_if(codes_, codes_ + n, [&](uint32_t c) { return c >= dict_size_; });
       return PageCorruption(kE, type_, count_,
                             "code " + std::to_string(*bad) + " of value " + std::to_string(position + (bad - codes_)) +

@@ -95,6 +95,8 @@ Result<PageDecoder::SparseCodes> PageDecoder::NextSparse(uint32_t* n) {
   return Status::Internal("NextSparse on a page without a dominant code");
 }
 
+bool PageDecoder::PeekBounds(int64_t*, int64_t*) { return false; }
+
 Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
   using namespace internal;
   if (!EncodingSupports(e, in.type)) {

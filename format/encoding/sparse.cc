@@ -107,9 +107,7 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
     DP_RETURN_IF_ERROR(units_.Digits(row * kBlockSize, 0u, digits_, kE, type_));
     row_ = row;
     const uint32_t limit = uint32_t(this->entries_.size()) - 1;  // exception codes are < D - 1
-    uint32_t max = 0;
-    for (uint32_t j = 0; j < kBlockSize; ++j) max = std::max(max, digits_[j]);
-    if (max < limit) return Status::OK();
+    if (AllBelow(digits_, kBlockSize, limit)) return Status::OK();
     const uint32_t j = uint32_t(std::find_if(digits_, digits_ + kBlockSize, [&](uint32_t d) { return d >= limit; }) - digits_);
     return PageCorruption(kE, type_, this->count_,
                           "exception code " + std::to_string(digits_[j]) + " of value " +

@@ -456,7 +456,8 @@ struct Window {
   uint32_t m = 0;               // selected rows
   const uint32_t* sel = nullptr;  // selected row offsets
   const uint32_t* gid = nullptr;  // their groups
-  bool all = false;             // every row selected and gid all 0
+  bool one = false;             // every gid the same (gid[0])
+  bool all = false;             // every row selected, and one
 };
 
 // The order of float min/max: < with -0.0 below +0.0, so that which zero
@@ -511,7 +512,11 @@ void UpdateNumeric(const AggPlan& a, AggState& s, const T* v, const uint8_t* val
           for (uint32_t i = 0; i < m; ++i) sum[gid[i]] += double(v[sel[i]]);
         } else if (s.Reserve64(bound != UINT64_MAX ? bound : MagnitudeBound(v, w.n, sel, m), m)) {
           uint64_t* __restrict sum = s.isum64.data();
-          if (m == w.n) {  // every row selected: sel is the identity
+          if (w.one) {  // one group: a sum in a register, not a store per row
+            uint64_t total = 0;
+            for (uint32_t i = 0; i < m; ++i) total += uint64_t(int64_t(v[sel[i]]));
+            sum[gid[0]] += total;
+          } else if (m == w.n) {  // every row selected: sel is the identity
             for (uint32_t i = 0; i < m; ++i) sum[gid[i]] += uint64_t(int64_t(v[i]));
           } else {
             for (uint32_t i = 0; i < m; ++i) sum[gid[i]] += uint64_t(int64_t(v[sel[i]]));
@@ -699,14 +704,15 @@ class MorselAggregator {
     w.m = m;
     w.sel = mask == nullptr ? kIdentityRows.rows : sel_;
     if (q_.keys.empty()) {
-      w.all = mask == nullptr;  // gid_: all 0, from the constructor
+      w.one = true;  // gid_: all 0, from the constructor
     } else {
-      DP_RETURN_IF_ERROR(ComputeGroups(n, m, w.sel));
+      DP_ASSIGN_OR_RETURN(w.one, ComputeGroups(n, m, w.sel));
     }
+    w.all = w.one && mask == nullptr;
     w.gid = gid_;
     int64_t* __restrict rows = out_->rows.data();
-    if (q_.keys.empty()) {
-      rows[0] += m;
+    if (w.one) {
+      rows[gid_[0]] += m;
     } else {
       for (uint32_t i = 0; i < m; ++i) rows[gid_[i]] += 1;
     }
@@ -714,8 +720,22 @@ class MorselAggregator {
     return Status::OK();
   }
 
-  // `sel`: the m selected rows of the window.
-  Status ComputeGroups(uint32_t n, uint32_t m, const uint32_t* sel) {
+  // The bucket of every value of the block of c (a time key), where its
+  // page proves the values never decrease and the first and last share a
+  // bucket (buckets are intervals): no value is decoded.
+  Result<std::optional<int64_t>> BlockBucket(ColumnCursor& c, const KeyPlan& kp, size_t k) {
+    int64_t lo, hi;
+    DP_ASSIGN_OR_RETURN(bool known, c.Bounds(&lo, &hi));
+    if (!known) return std::nullopt;
+    const DataType& type = q_.plan.schema.field(kp.field).type;
+    const int64_t first = CachedBucket(lo, kp.bucket, type, &bucket_cache_[k]);
+    if (CachedBucket(hi, kp.bucket, type, &bucket_cache_[k]) != first) return std::nullopt;
+    return first;
+  }
+
+  // `sel`: the m selected rows of the window. True when they all fall in
+  // one group (gid_[i] == gid_[0]) and the updates may take that for given.
+  Result<bool> ComputeGroups(uint32_t n, uint32_t m, const uint32_t* sel) {
     const size_t nk = q_.keys.size();
     if (q_.direct_key) {
       // One dictionary-coded key without nulls: a per-page table from code
@@ -743,19 +763,29 @@ class MorselAggregator {
           gid_[i] = groups[code] - 1;
         }
         if (grew) out_->Grow(q_);
-        return Status::OK();
+        return false;
       }
     }
     std::fill_n(nulls_, m, uint8_t{0});
+    bool any_null = false;
+    uint32_t constant = 0;  // keys with one word for all rows (bit k)
     for (size_t k = 0; k < nk; ++k) {
       const KeyPlan& kp = q_.keys[k];
       ColumnCursor& c = exec_.cursor(kp.field);
       DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(n));
       uint64_t* words = words_[k];
       if (valid != nullptr) {
+        any_null = true;
         for (uint32_t i = 0; i < m; ++i) nulls_[i] |= uint8_t((valid[sel[i]] ^ 1) << k);
       }
-      if (kp.domain == Domain::kBytes && kp.bucket == TimeBucket::kNone) {
+      std::optional<int64_t> bucket;
+      if (kp.bucket != TimeBucket::kNone && valid == nullptr) {
+        DP_ASSIGN_OR_RETURN(bucket, BlockBucket(c, kp, k));
+      }
+      if (bucket) {
+        std::fill_n(words, m, uint64_t(*bucket));
+        constant |= 1u << k;
+      } else if (kp.domain == Domain::kBytes && kp.bucket == TimeBucket::kNone) {
         DP_ASSIGN_OR_RETURN(bool has_codes, c.HasCodes());
         if (has_codes) {
           KeyTable& t = key_tables_[k];
@@ -794,6 +824,14 @@ class MorselAggregator {
       }
     }
     Partial& p = *out_;
+    if (!any_null && constant == (1u << nk) - 1) {  // one key row: one lookup
+      uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
+      for (size_t k = 0; k < nk; ++k) key[k] = words_[k][0];
+      const uint32_t g = p.groups.FindOrInsert(key, 0);
+      std::fill_n(gid_, m, g);
+      p.Grow(q_);
+      return true;
+    }
     if (q_.direct_key) {
       for (uint32_t i = 0; i < m; ++i) {
         uint32_t* slot;
@@ -813,7 +851,7 @@ class MorselAggregator {
       p.groups.FindOrInsertBatch(words_, nulls_, m, gid_);
     }
     p.Grow(q_);
-    return Status::OK();
+    return false;
   }
 
   Status Update(const AggPlan& a, AggState& s, const Window& w) {
@@ -833,7 +871,8 @@ class MorselAggregator {
       return Status::OK();
     }
     if (w.all && valid == nullptr) {
-      // Whole window, no nulls, one group: block kernels.
+      // Whole window, no nulls, one group (g): block kernels.
+      const uint32_t g = w.gid[0];
       if ((a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg)) {
         if (a.domain != Domain::kFloat) {
           Int128 sum = 0;
@@ -845,10 +884,10 @@ class MorselAggregator {
               if constexpr (std::is_integral_v<T>) sum = BlockSum(static_cast<const T*>(v), w.n);
             });
           }
-          s.isum[0] += sum;
+          s.isum[g] += sum;
         } else {
           DP_ASSIGN_OR_RETURN(const void* v, c.Values());
-          s.fsum[0] += a.pt == PhysicalType::kF32 ? BlockSumFloat(static_cast<const float*>(v), w.n)
+          s.fsum[g] += a.pt == PhysicalType::kF32 ? BlockSumFloat(static_cast<const float*>(v), w.n)
                                                   : BlockSumFloat(static_cast<const double*>(v), w.n);
         }
         return Status::OK();

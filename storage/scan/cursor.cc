@@ -89,9 +89,8 @@ Status ColumnCursor::LoadPage() {
   return Status::OK();
 }
 
-Status ColumnCursor::Decode() {
+Status ColumnCursor::SeekDecoder() {
   if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
-  if (decoded_block_ == block_) return Status::OK();
   const uint32_t at = decoder_->count() - decoder_->remaining();
   const uint32_t want = block_ * kBlockSize;
   if (at > want) return Status::Internal(rep_->Where(binding_.column, rg_, int(page_)) + ": cursor moved backwards");
@@ -99,6 +98,19 @@ Status ColumnCursor::Decode() {
     Status s = decoder_->Skip(want - at);
     if (!s.ok()) return s.WithContext(rep_->Where(binding_.column, rg_, int(page_)));
   }
+  return Status::OK();
+}
+
+Result<bool> ColumnCursor::Bounds(int64_t* lo, int64_t* hi) {
+  if (missing_ || !format::IsSignedPhysical(target_pt_)) return false;
+  if (loaded_page_ == page_ && decoded_block_ == block_) return false;
+  DP_RETURN_IF_ERROR(SeekDecoder());
+  return decoder_->PeekBounds(lo, hi);
+}
+
+Status ColumnCursor::Decode() {
+  if (loaded_page_ == page_ && decoded_block_ == block_) return Status::OK();
+  DP_RETURN_IF_ERROR(SeekDecoder());
   uint32_t n = 0;
   have_values_ = have_strings_ = false;
   codes_ = nullptr;

@@ -70,6 +70,12 @@ class ColumnCursor {
   // FOR block, when the position starts a block, n covers it, the page has
   // no nulls and it is for_bitpack of an integer type. False otherwise.
   Result<bool> ForBlockSum(uint32_t n, Int128* sum);
+  // Bounds of the values of the position's block (so of those from the
+  // position to block_end()) without decoding them, where the page proves
+  // they never decrease (PageDecoder::PeekBounds), in the segment's type
+  // (i32 or i64: widening keeps them). False when nothing is known, or the
+  // block is decoded already (its values are at hand).
+  Result<bool> Bounds(int64_t* lo, int64_t* hi);
   // A bound on |v| over the integer values of the position's page, from
   // its statistics (max(|min|, |max|)); UINT64_MAX when there is none.
   // Statistics are trusted as pruning trusts them (verify checks them).
@@ -78,6 +84,7 @@ class ColumnCursor {
  private:
   Status LoadPage();
   Status Decode();  // the current block, in whichever form the page has
+  Status SeekDecoder();  // loads the page, moves its decoder to the block
   const uint32_t* BlockCodes();  // of the decoded block (expands a sparse one); nullptr: none
 
   const Segment::Rep* rep_;

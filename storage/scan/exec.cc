@@ -62,6 +62,14 @@ void RangeTest(const T* v, uint32_t n, T l, T h, bool negate, uint8_t* out) {
   RangeLoop(v, n, l, h, uint8_t(negate), out);
 }
 
+// Nulls never match a leaf (but IS NULL).
+Status AndValid(const uint8_t* valid, uint32_t n, uint8_t* out) {
+  if (valid != nullptr) {
+    for (uint32_t i = 0; i < n; ++i) out[i] &= valid[i];
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<Source> OpenSource(const ScanSource& source, const Plan& plan, bool skip_corrupt) {
@@ -247,6 +255,17 @@ Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* ou
     std::fill_n(out, n, 0);
     return Status::OK();
   } else {
+    if (leaf.op == Leaf::Op::kRange && leaf.domain == Domain::kSigned) {
+      // A block that never decreases lies inside or outside the range as
+      // a whole unless it straddles an end: settled without decoding it.
+      int64_t lo, hi;
+      DP_ASSIGN_OR_RETURN(bool known, c.Bounds(&lo, &hi));
+      const bool inside = known && lo >= leaf.ilo && hi <= leaf.ihi;
+      if (inside || (known && (hi < leaf.ilo || lo > leaf.ihi))) {
+        std::fill_n(out, n, uint8_t(inside != leaf.negate));
+        return AndValid(valid, n, out);
+      }
+    }
     DP_ASSIGN_OR_RETURN(bool has_codes, c.HasCodes());
     if (has_codes) {
       LeafTable& t = tables_[index];
@@ -294,6 +313,13 @@ Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* ou
           }
         }
         t.serial = c.page_serial();
+        t.odd = UINT32_MAX;
+        uint32_t ones = 0;
+        for (uint8_t x : t.truth) ones += x;
+        if (t.truth.size() >= 2 && (ones == 1 || ones + 1 == t.truth.size())) {
+          t.others = ones == 1 ? 0 : 1;
+          t.odd = uint32_t(std::find(t.truth.begin(), t.truth.end(), uint8_t(t.others ^ 1)) - t.truth.begin());
+        }
       }
       const uint8_t* truth = t.truth.data();
       DP_ASSIGN_OR_RETURN(const format::PageDecoder::SparseCodes* sparse, c.Sparse(n));
@@ -302,7 +328,13 @@ Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* ou
         for (uint32_t k = 0; k < sparse->exceptions; ++k) out[sparse->offsets[k]] = truth[sparse->codes[k]];
       } else {
         DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
-        for (uint32_t i = 0; i < n; ++i) out[i] = truth[codes[i]];
+        if (t.odd != UINT32_MAX) {
+          const uint32_t odd = t.odd;
+          const uint8_t others = t.others;
+          for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t(codes[i] == odd) ^ others;
+        } else {
+          for (uint32_t i = 0; i < n; ++i) out[i] = truth[codes[i]];
+        }
       }
     } else if (leaf.domain == Domain::kBytes) {
       DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
@@ -350,10 +382,7 @@ Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* ou
       }
     }
   }
-  if (valid != nullptr) {
-    for (uint32_t i = 0; i < n; ++i) out[i] &= valid[i];
-  }
-  return Status::OK();
+  return AndValid(valid, n, out);
 }
 
 Status MorselExec::Eval(const Node& node, uint32_t n, uint8_t* out) {

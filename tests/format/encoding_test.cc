@@ -496,5 +496,107 @@ TEST(PageDecoderContract, UnknownEncodingAndUnsupportedTypeAreCorruption) {
   EXPECT_TRUE(PageDecoder::Make(Encoding::kForBitpack, PhysicalType::kF64, payload, 1).status().IsCorruption());
 }
 
+// PeekBounds of the delta encodings: where it answers, every value of the
+// block lies in [lo, hi], never decreases, and the last one is hi; it never
+// moves the decoder, and a Skip after it (which reuses its sum) lands on
+// the same values as one without.
+template <typename T>
+void CheckBounds(Encoding e, PhysicalType t, const std::vector<T>& values, bool expect_known, const std::string& what) {
+  SCOPED_TRACE(what + " " + std::string(EncodingName(e)) + " n=" + std::to_string(values.size()));
+  const Page page = FixedPage(t, values);
+  const std::vector<uint8_t> payload = testing::EncodeOrFail(e, page);
+  for (int mode = 0; mode < 3; ++mode) {  // 0: peek then decode; 1: peek then skip odd blocks; 2: peek twice
+    auto d = PageDecoder::Make(e, t, payload, page.count);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    alignas(64) T scratch[kBlockSize];
+    uint32_t pos = 0, block = 0;
+    while ((*d)->remaining() > 0) {
+      const uint32_t n = std::min<uint32_t>(kBlockSize, (*d)->remaining());
+      int64_t lo = 0, hi = 0;
+      const bool known = (*d)->PeekBounds(&lo, &hi);
+      if (mode == 2) {
+        int64_t lo2 = 0, hi2 = 0;
+        EXPECT_EQ((*d)->PeekBounds(&lo2, &hi2), known);
+        if (known) {
+          EXPECT_EQ(hi2, hi);
+        }
+      }
+      EXPECT_EQ((*d)->remaining(), page.count - pos) << "PeekBounds moved the decoder";
+      if (expect_known) {
+        EXPECT_TRUE(known) << "block " << block;
+      }
+      if (known) {
+        for (uint32_t i = 0; i < n; ++i) {
+          ASSERT_LE(lo, int64_t(values[pos + i])) << "value " << pos + i;
+          ASSERT_LE(int64_t(values[pos + i]), hi) << "value " << pos + i;
+          if (i > 0) {
+            ASSERT_LE(values[pos + i - 1], values[pos + i]) << "bounds claimed for a decreasing block";
+          }
+        }
+        EXPECT_EQ(hi, int64_t(values[pos + n - 1]));
+      }
+      if (mode == 1 && block % 2 == 1) {
+        ASSERT_TRUE((*d)->Skip(n).ok());
+      } else {
+        uint32_t got = 0;
+        auto v = (*d)->Next(scratch, nullptr, &got);
+        ASSERT_TRUE(v.ok()) << v.status().ToString();
+        ASSERT_EQ(got, n);
+        const T* out = static_cast<const T*>(*v);
+        for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(out[i], values[pos + i]) << "value " << pos + i;
+      }
+      pos += n;
+      ++block;
+    }
+  }
+}
+
+TEST(DeltaBounds, BracketSortedBlocksWithoutDecoding) {
+  std::mt19937_64 rng(7);
+  for (Encoding e : {Encoding::kDeltaBitpack, Encoding::kDeltaPlanes}) {
+    for (uint32_t n : {1u, 2u, 1023u, 1024u, 1025u, 5000u}) {
+      for (uint64_t step : {uint64_t{0}, uint64_t{3}, uint64_t{2'000'000}, uint64_t{1} << 30}) {
+        std::vector<int64_t> v64(n);
+        std::vector<int32_t> v32(n);
+        int64_t x = 1'700'000'000'000'000;
+        int32_t y = -1'000'000'000;
+        for (uint32_t i = 0; i < n; ++i) {
+          x += step == 0 ? 0 : int64_t(rng() % step);
+          y += step == 0 ? 0 : int32_t(rng() % std::min<uint64_t>(step, 400));
+          v64[i] = x;
+          v32[i] = y;
+        }
+        const std::string what = "sorted step " + std::to_string(step);
+        CheckBounds<int64_t>(e, PhysicalType::kI64, v64, true, what);
+        CheckBounds<int32_t>(e, PhysicalType::kI32, v32, true, what);
+      }
+      // Unsorted, decreasing: nothing is claimed (min_delta < 0).
+      std::vector<int64_t> shuffled(n), down(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        shuffled[i] = int64_t(rng() % 1000);
+        down[i] = 1000 - int64_t(i);
+      }
+      if (n > 1) {
+        shuffled[1] = shuffled[0] - 1;  // at least one step down
+        CheckBounds<int64_t>(e, PhysicalType::kI64, shuffled, false, "unsorted");
+        CheckBounds<int64_t>(e, PhysicalType::kI64, down, false, "decreasing");
+      }
+    }
+    // A step that wraps past the maximum is a small positive delta mod 2^64:
+    // the block is not monotone as int64 and must not be claimed.
+    std::vector<int64_t> wrap = {std::numeric_limits<int64_t>::max() - 5, std::numeric_limits<int64_t>::max() - 2,
+                                 std::numeric_limits<int64_t>::min() + 3, std::numeric_limits<int64_t>::min() + 9};
+    CheckBounds<int64_t>(e, PhysicalType::kI64, wrap, false, "wrapping");
+    std::vector<int64_t> top = {std::numeric_limits<int64_t>::max() - 3, std::numeric_limits<int64_t>::max() - 1,
+                                std::numeric_limits<int64_t>::max()};
+    CheckBounds<int64_t>(e, PhysicalType::kI64, top, true, "up to the maximum");
+    // Narrow types and unsigned ones: values are truncated words, no bounds.
+    CheckBounds<int16_t>(e, PhysicalType::kI16, std::vector<int16_t>{1, 2, 3, 400}, false, "i16");
+    CheckBounds<uint64_t>(e, PhysicalType::kU64, std::vector<uint64_t>{1, 2, 3, 400}, false, "u64");
+  }
+  // Other encodings claim nothing.
+  CheckBounds<int64_t>(Encoding::kForBitpack, PhysicalType::kI64, std::vector<int64_t>{1, 2, 3}, false, "for");
+}
+
 }  // namespace
 }  // namespace dp::format

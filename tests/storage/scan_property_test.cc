@@ -150,6 +150,9 @@ void MakeCase(uint64_t seed, Case* c) {
     std::vector<TestColumn> cols;
     const int null_pct = int(rng() % 4) * 10;
     int64_t ts = 1'700'000'000'000'000 + int64_t(rng() % 1000) * 3'600'000'000;
+    // ~1 h apart (blocks span many buckets) or ~1 s apart (whole blocks in
+    // one minute, hour or day bucket: settled from delta bounds).
+    const uint64_t ts_step = rng() % 2 == 0 ? 7'200'000'000 : 2'000'000;
     for (const Field& f : fields) {
       std::vector<Value> vals;
       const bool runs = rng() % 3 == 0;  // long runs (rle, constant pages)
@@ -158,7 +161,7 @@ void MakeCase(uint64_t seed, Case* c) {
         if (f.nullable && int(rng() % 100) < null_pct) {
           vals.push_back(Value());
         } else if (f.type.id == TypeId::kTimestamp && f.name == "c0") {
-          ts += int64_t(rng() % 7'200'000'000);  // sorted, ~1 h apart: buckets and page pruning
+          ts += int64_t(rng() % ts_step);  // sorted: buckets and page pruning
           vals.push_back(Value::Int(ts));
         } else {
           if (!runs || rng() % 200 == 0) last = PoolValue(f.type, rng);
@@ -221,6 +224,14 @@ TEST(ScanProperty, AggregatesAndBatchesMatchReference) {
       const int64_t base = 1'700'000'000'000'000;
       spec.time_range = TimeRange{"c0", base + int64_t(rng() % 200) * 86'400'000'000 / 10,
                                   base + int64_t(rng() % 400) * 86'400'000'000 / 10};
+      if (rng() % 2 == 0 && !c.rows.empty()) {
+        // Ends at values of the data (inside blocks, on exact values).
+        const Value& a = c.rows[rng() % c.rows.size()][0];
+        const Value& b = c.rows[rng() % c.rows.size()][0];
+        if (!a.is_null() && !b.is_null()) {
+          spec.time_range = TimeRange{"c0", std::min(a.as_int(), b.as_int()), std::max(a.as_int(), b.as_int()) + 1};
+        }
+      }
     }
     SCOPED_TRACE("predicate " + spec.predicate.ToString());
 

@@ -6,8 +6,10 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <random>
 
 #include "storage/scan/aggregate.h"
+#include "storage/scan/exec.h"
 #include "tests/storage/scan_reference.h"
 
 namespace dp::testing {
@@ -174,6 +176,76 @@ TEST(Scan, GroupByDayAndCountryWithNulls) {
   EXPECT_EQ(r->rows[3][0], Value::Bytes("FR"));
   EXPECT_EQ(r->rows[0][2], Value::Int(48));
   EXPECT_EQ(r->rows[0][4], Value::Int(9));
+}
+
+// Sorted event times in delta-coded pages: blocks inside one bucket and
+// blocks inside or outside the time range are settled from the block's
+// bounds (PageDecoder::PeekBounds) without decoding ts; blocks across a
+// bucket start or a range end take the per-row path. Every answer equals
+// the reference's, with = and != on a dictionary-coded string (one odd
+// entry: a compare per code) and a set of two (a table per code).
+TEST(Scan, SortedTimesSettledFromDeltaBoundsMatchTheReference) {
+  TempDir dir;
+  auto schema = Schema::Make({{"ts", DataType::Timestamp(TimeUnit::kMicro), false},
+                              {"price", DataType::Int64(), false},
+                              {"country", DataType::String(), false}});
+  ASSERT_OK(schema);
+  static const char* kCountries[] = {"DE", "FR", "US", "AU", "BR"};
+  std::mt19937_64 rng(5);
+  std::vector<std::vector<Value>> rows;
+  int64_t ts = k2024 - 3 * 3'600'000'000;
+  for (int i = 0; i < 40'000; ++i) {
+    ts += int64_t(rng() % 4'000'000);  // ~2 s apart: ~34 min per 1024-row block
+    rows.push_back({Value::Int(ts), Value::Int(int64_t(rng() % 100'000) - 20'000),
+                    Value::Bytes(kCountries[rng() % 5])});
+  }
+  int file = 0;
+  for (Encoding e : {Encoding::kDeltaPlanes, Encoding::kDeltaBitpack}) {
+    WriterOptions opt;
+    opt.sync = false;
+    opt.page_rows = 8192;
+    opt.row_group_rows = 20'000;
+    opt.force_encoding = e;
+    const std::string path = dir.File("d" + std::to_string(file++) + ".dpc");
+    auto w = SegmentWriter::Create(path, *schema, opt);
+    ASSERT_OK(w);
+    for (const auto& r : rows) ASSERT_OK((*w)->AppendRow(r));
+    ASSERT_OK((*w)->Finish());
+    auto seg = Segment::Open(path);
+    ASSERT_OK(seg);
+    auto source = ScanSource::FromSegments({*seg});
+    ASSERT_OK(source);
+    const std::vector<Row> all = ReadRows({*seg});
+    SCOPED_TRACE(std::string(EncodingName(e)));
+    const std::vector<Predicate> preds = {Predicate(), Predicate::Eq("country", Value::Bytes("DE")),
+                                          Predicate::Ne("country", Value::Bytes("US")),
+                                          Predicate::In("country", {Value::Bytes("FR"), Value::Bytes("BR")})};
+    for (const Predicate& pred : preds) {
+      for (TimeBucket b : {TimeBucket::kMinute, TimeBucket::kHour, TimeBucket::kDay}) {
+        for (int range = 0; range < 3; ++range) {
+          ScanSpec spec;
+          spec.predicate = pred;
+          if (range == 1) spec.time_range = TimeRange{"ts", k2024 + 1'234'567, k2024 + 11 * 3'600'000'000 + 7};
+          if (range == 2) spec.time_range = TimeRange{"ts", all[5000][0].as_int(), all[30'001][0].as_int()};
+          AggregateSpec agg;
+          agg.bucket = b;
+          agg.bucket_column = "ts";
+          agg.aggregates = {Aggregate::Count(), Aggregate::Sum("price"), Aggregate::Min("price")};
+          SCOPED_TRACE(pred.ToString() + " bucket " + std::to_string(int(b)) + " range " + std::to_string(range));
+          bool overflow = false;
+          const std::vector<Row> want = RefAggregate(all, *schema, spec, agg, &overflow);
+          ASSERT_FALSE(overflow);
+          for (int threads : {1, 2}) {
+            spec.threads = threads;
+            auto got = RunAggregate(*source, spec, agg);
+            ASSERT_OK(got);
+            ASSERT_EQ(got->rows.size(), want.size());
+            for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got->rows[i], want[i]) << "group " << i;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(Scan, BucketBoundaries) {
@@ -658,6 +730,29 @@ TEST(Scan, ApproxDistinctIsWithinTwoPercentAtScale) {
   ASSERT_OK(r);
   EXPECT_EQ(r->rows[0][1], Value::Int(100000));
   EXPECT_NEAR(double(r->rows[0][0].as_int()), 100000.0, 2000.0);
+}
+
+// SelectRows lists the set mask bytes in order, whether it takes a 64-row
+// word bit by bit (sparse) or 8 rows at a time (dense), and at any length.
+TEST(SelectRows, ListsTheSetRowsAtEveryDensityAndLength) {
+  std::mt19937_64 rng(11);
+  alignas(64) uint8_t mask[1024];
+  alignas(64) uint32_t sel[1024];
+  for (uint32_t n : {0u, 1u, 7u, 63u, 64u, 65u, 127u, 1000u, 1024u}) {
+    for (uint32_t per_mille : {0u, 10u, 60u, 240u, 260u, 500u, 990u, 1000u}) {
+      for (uint32_t i = 0; i < n; ++i) mask[i] = uint8_t(rng() % 1000 < per_mille);
+      if (n > 0 && per_mille == 10) mask[n - 1] = 1;  // a set last row
+      std::vector<uint32_t> want;
+      for (uint32_t i = 0; i < n; ++i) {
+        if (mask[i]) want.push_back(i);
+      }
+      const uint32_t m = internal::scan::SelectRows(mask, n, sel);
+      ASSERT_EQ(m, want.size()) << "n " << n << " density " << per_mille;
+      for (uint32_t i = 0; i < m; ++i) ASSERT_EQ(sel[i], want[i]) << "n " << n << " density " << per_mille;
+    }
+  }
+  EXPECT_EQ(internal::scan::SelectRows(nullptr, 5, sel), 5u);
+  EXPECT_EQ(sel[4], 4u);
 }
 
 }  // namespace
