@@ -870,6 +870,11 @@ class MorselAggregator {
       UpdateBytes(a, s, v, valid, w);
       return Status::OK();
     }
+    if (a.domain == Domain::kFloat && (a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg) &&
+        valid == nullptr) {
+      DP_ASSIGN_OR_RETURN(bool done, UpdateFloatSumByCodes(c, s, w));
+      if (done) return Status::OK();
+    }
     if (w.all && valid == nullptr) {
       // Whole window, no nulls, one group (g): block kernels.
       const uint32_t g = w.gid[0];
@@ -892,11 +897,6 @@ class MorselAggregator {
         }
         return Status::OK();
       }
-    }
-    if (a.domain == Domain::kFloat && (a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg) &&
-        valid == nullptr) {
-      DP_ASSIGN_OR_RETURN(bool done, UpdateFloatSumByCodes(c, s, w));
-      if (done) return Status::OK();
     }
     DP_ASSIGN_OR_RETURN(const void* v, c.Values());
     const uint64_t bound = a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg ? c.PageMagnitudeBound()
@@ -924,10 +924,19 @@ class MorselAggregator {
     } else if (s.code_counts.size() < cells) {
       s.code_counts.resize(cells, 0);  // new groups
     }
-    DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
     uint32_t* __restrict counts = s.code_counts.data();
     const uint32_t* __restrict gid = w.gid;
     const uint32_t dd = uint32_t(d), m = w.m;
+    if (w.all) {  // one group, every row: a page of one dominant code costs its exceptions
+      DP_ASSIGN_OR_RETURN(const format::PageDecoder::SparseCodes* sparse, c.Sparse(w.n));
+      if (sparse != nullptr) {
+        uint32_t* __restrict row = counts + size_t(gid[0]) * dd;
+        row[sparse->dominant] += w.n - sparse->exceptions;
+        for (uint32_t k = 0; k < sparse->exceptions; ++k) row[sparse->codes[k]] += 1;
+        return true;
+      }
+    }
+    DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
     if (m == w.n) {
       for (uint32_t i = 0; i < m; ++i) counts[gid[i] * dd + codes[i]] += 1;
     } else {
