@@ -4,8 +4,10 @@
 // format::PhysicalType, bytes 2..5 = value count, the rest = the payload.
 // Decodes the payload three ways (streaming blocks, skipping then reading,
 // all at once); a decoder must return Corruption or values, never read or
-// write outside its buffers.
+// write outside its buffers. The skipping pass also asks PeekBounds of
+// every block and aborts if decoded values break bounds it claimed.
 #include <algorithm>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -25,16 +27,34 @@ void Stream(dp::Encoding e, PhysicalType t, std::span<const uint8_t> payload, ui
   if (!decoder.ok()) return;
   alignas(64) static uint64_t scratch[dp::format::kBlockSize];
   static std::string_view strings[dp::format::kBlockSize];
+  int64_t lo = 0, hi = 0;
   if (skip_first && (*decoder)->remaining() > 0) {
     const uint32_t n = std::min<uint32_t>(dp::format::kBlockSize, (*decoder)->remaining());
+    (void)(*decoder)->PeekBounds(&lo, &hi);  // its sum is reused by the Skip
     if (!(*decoder)->Skip(n).ok()) return;
   }
   const int width = dp::format::PhysicalWidth(t);
   uint64_t sink = 0;
   while ((*decoder)->remaining() > 0) {
+    const bool known = skip_first && (*decoder)->PeekBounds(&lo, &hi);
     uint32_t n = 0;
     auto values = (*decoder)->Next(scratch, strings, &n);
     if (!values.ok()) return;
+    if (known) {  // claimed: lo <= v[0] <= ... <= v[n-1] == hi
+      auto check = [&](auto tag) {
+        using T = decltype(tag);
+        const T* v = static_cast<const T*>(*values);
+        int64_t prev = lo;
+        for (uint32_t i = 0; i < n; ++i) {
+          if (int64_t(v[i]) < prev) std::abort();
+          prev = int64_t(v[i]);
+        }
+        if (n > 0 && prev != hi) std::abort();
+      };
+      if (t == PhysicalType::kI64) check(int64_t{});
+      else if (t == PhysicalType::kI32) check(int32_t{});
+      else std::abort();  // bounds are only claimed for i32 and i64
+    }
     if (t == PhysicalType::kBytes) {
       for (uint32_t i = 0; i < n; ++i) sink += strings[i].size() ? uint8_t(strings[i].back()) : 0;
     } else if (n > 0) {
