@@ -66,6 +66,9 @@ Status Scanner::Rep::ScanMorsel(size_t index, std::vector<Owned>* out, Counters*
   auto fresh = [&] {
     Owned o;
     o.columns.resize(ncols);
+    for (size_t j = 0; j < ncols; ++j) {
+      if (!plan.schema.field(plan.projection[j]).type.is_binary_like()) o.columns[j].data = TakeBuffer();
+    }
     return o;
   };
   Owned cur = fresh();
@@ -120,6 +123,22 @@ Status Scanner::Rep::ScanMorsel(size_t index, std::vector<Owned>* out, Counters*
   return Status::OK();
 }
 
+Scanner::Rep::Bytes Scanner::Rep::TakeBuffer() {
+  std::lock_guard<std::mutex> lock(pool_mu);
+  if (pool.empty()) return {};
+  Bytes b = std::move(pool.back());
+  pool.pop_back();
+  b.clear();  // keeps the capacity
+  return b;
+}
+
+void Scanner::Rep::Recycle(Owned& o) {
+  std::lock_guard<std::mutex> lock(pool_mu);
+  for (Column& c : o.columns) {
+    if (c.data.capacity() > 0 && pool.size() < kMaxPooled) pool.push_back(std::move(c.data));
+  }
+}
+
 Status Scanner::Rep::Fill() {
   // Morsels scanned ahead: `threads` x 2, bounded by the memory budget.
   int threads = spec.threads;
@@ -148,6 +167,8 @@ Result<bool> Scanner::Rep::Next(Batch* batch) {
   batch->num_rows = 0;
   batch->columns.clear();
   if (spec.limit && emitted >= *spec.limit) return false;
+  Recycle(current);  // the consumer is done with it (see Batch)
+  current = Owned();
   while (queue.empty()) {
     if (next_morsel >= src.morsels.size()) return false;
     DP_RETURN_IF_ERROR(Fill());

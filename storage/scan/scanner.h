@@ -5,6 +5,8 @@
 
 #include <deque>
 #include <memory>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 #include "dp/scan.h"
@@ -14,8 +16,28 @@ namespace dp {
 
 struct Scanner::Rep {
   // One output column of an owned batch.
+  // An allocator whose value-initialization is default-initialization:
+  // resizing a byte vector that gathers overwrite does not zero it first.
+  template <typename T>
+  struct NoZeroAllocator : std::allocator<T> {
+    template <typename U>
+    struct rebind {
+      using other = NoZeroAllocator<U>;
+    };
+    NoZeroAllocator() = default;
+    template <typename U>
+    NoZeroAllocator(const NoZeroAllocator<U>&) noexcept {}
+    template <typename U>
+    void construct(U* p) noexcept {
+      ::new (static_cast<void*>(p)) U;
+    }
+    template <typename U, typename... Args>
+    void construct(U* p, Args&&... args) {
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+  };
   struct Column {
-    std::vector<uint8_t> data;      // fixed width values
+    std::vector<uint8_t, NoZeroAllocator<uint8_t>> data;  // fixed width values, written by gathers
     std::vector<uint8_t> validity;  // bitmap; empty when no nulls
     bool has_nulls = false;
     std::vector<std::string_view> strings;
@@ -47,6 +69,18 @@ struct Scanner::Rep {
   internal::scan::Counters counters;
 
  private:
+  using Bytes = std::vector<uint8_t, NoZeroAllocator<uint8_t>>;
+  // Value buffers of batches the consumer is done with (Next() was called
+  // again), reused by the next batches: their pages stay mapped, so a scan
+  // does not fault in (and glibc does not map and trim) fresh memory for
+  // every batch. Bounded by kMaxPooled; taken and given under pool_mu
+  // (ScanMorsel runs on several threads).
+  static constexpr size_t kMaxPooled = 64;
+  std::mutex pool_mu;
+  std::vector<Bytes> pool;
+  Bytes TakeBuffer();
+  void Recycle(Owned& o);
+
   Status Fill();  // scans the next morsels into `queue`
   Status ScanMorsel(size_t index, std::vector<Owned>* out, internal::scan::Counters* counters);
 };
