@@ -37,6 +37,17 @@ class ColumnCursor {
   ColumnCursor(const ColumnCursor&) = delete;
   ColumnCursor& operator=(const ColumnCursor&) = delete;
 
+  // Whether a page is read once from end to end when it is loaded (pages up
+  // to kStreamPageMax bytes). A scan of several columns reads each page in
+  // short bursts, a block at a time between the other columns' blocks, and
+  // the hardware prefetchers of the machines measured do not follow such
+  // streams: a group-by over three columns spent ~5 ms of 18 ms waiting on
+  // the bursts of one of them. One sequential pass at load brings the page
+  // into the L2 at streaming speed (Q3 17.5 -> 15.9 ms). A scan of one
+  // column streams by itself (Q1 1.2 -> 1.6 ms with the pass): off there.
+  void set_stream_pages(bool on) { stream_pages_ = on; }
+  static constexpr size_t kStreamPageMax = size_t{512} << 10;
+
   // Positions at `row` (a segment row inside the row group, not before the
   // previous position). Loads nothing.
   Status Seek(uint64_t row);
@@ -93,6 +104,7 @@ class ColumnCursor {
   int rg_;
   Counters* counters_;
   bool missing_ = false;
+  bool stream_pages_ = false;
   format::PhysicalType seg_pt_{};
   format::PhysicalType target_pt_{};
   const fb::ColumnChunk* chunk_ = nullptr;

@@ -170,6 +170,9 @@ MorselExec::MorselExec(const Plan& plan, const OpenPart& part, const Morsel& mor
   for (int f : plan.needed) {
     cursors_[f] = std::make_unique<ColumnCursor>(rep, part.bindings[f], plan.schema.field(f).type, morsel.row_group,
                                                  counters);
+    // Windows that read several columns read each in short bursts (one
+    // block apiece, in turn); see ColumnCursor::set_stream_pages.
+    cursors_[f]->set_stream_pages(plan.needed.size() >= 2);
   }
   tables_.resize(plan.leaves.size());
 }
