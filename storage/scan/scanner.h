@@ -15,7 +15,6 @@
 namespace dp {
 
 struct Scanner::Rep {
-  // One output column of an owned batch.
   // An allocator whose value-initialization is default-initialization:
   // resizing a byte vector that gathers overwrite does not zero it first.
   template <typename T>
@@ -36,6 +35,7 @@ struct Scanner::Rep {
       ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
     }
   };
+  // One output column of an owned batch.
   struct Column {
     std::vector<uint8_t, NoZeroAllocator<uint8_t>> data;  // fixed width values, written by gathers
     std::vector<uint8_t> validity;  // bitmap; empty when no nulls
