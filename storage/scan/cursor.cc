@@ -79,7 +79,9 @@ Status ColumnCursor::LoadPage() {
                                        pi->num_values());
   if (!dec.ok()) return dec.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
   decoder_ = std::move(dec).value();
-  if (stream_pages_ && body_.payload.size() <= kStreamPageMax) {
+  // A page the codec decompressed was just written to the scratch buffer:
+  // it is in cache already, and a pass would read it a second time.
+  if (stream_pages_ && pi->codec() == 0 && body_.payload.size() <= kStreamPageMax) {
     // A load of every cache line (prefetch instructions were measured to
     // be slower here); the sum keeps the loads.
     const uint8_t* p = body_.payload.data();
