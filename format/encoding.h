@@ -197,6 +197,16 @@ class PageDecoder {
   // column without materializing it.
   virtual bool PeekBounds(int64_t* lo, int64_t* hi);
 
+  // The values at offsets sel[0..m) of the next min(1024, remaining())
+  // values (sel increasing, each below that count) into `out` (m C values,
+  // fixed width), moving past the block as Next() does and setting *n to
+  // its size. For encodings that reach one value without decoding its
+  // block (for_bitpack, for_planes), so that a selective filter's rows cost
+  // a few instructions each instead of a block decode. False for the
+  // others, the position unchanged: use Next(). Nothing is validated that
+  // Make() did not (the values of these encodings cannot be invalid).
+  virtual bool NextSelected(const uint32_t* sel, uint32_t m, void* out, uint32_t* n);
+
   uint32_t count() const { return count_; }
   uint32_t remaining() const { return count_ - position_; }
 

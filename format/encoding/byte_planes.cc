@@ -355,6 +355,38 @@ struct Planes {
     GatherPlanes<W, K>(plane, pos, n, acc);
   }
 
+  // acc[k] = residual of value pos + sel[k], k < m.
+  template <typename W>
+  void GatherAt(uint32_t pos, const uint32_t* sel, uint32_t m, W* acc) const {
+    switch (num) {
+      case 0: std::fill(acc, acc + m, W{0}); return;
+      case 1: return GatherAtK<W, 1>(pos, sel, m, acc);
+      case 2: return GatherAtK<W, 2>(pos, sel, m, acc);
+      case 3: return GatherAtK<W, 3>(pos, sel, m, acc);
+      case 4: return GatherAtK<W, 4>(pos, sel, m, acc);
+    }
+    if constexpr (sizeof(W) == 8) {
+      switch (num) {
+        case 5: return GatherAtK<W, 5>(pos, sel, m, acc);
+        case 6: return GatherAtK<W, 6>(pos, sel, m, acc);
+        case 7: return GatherAtK<W, 7>(pos, sel, m, acc);
+        default: return GatherAtK<W, 8>(pos, sel, m, acc);
+      }
+    }
+  }
+
+  template <typename W, uint32_t K>
+  void GatherAtK(uint32_t pos, const uint32_t* sel, uint32_t m, W* __restrict acc) const {
+    const uint8_t* p[K];
+    for (uint32_t k = 0; k < K; ++k) p[k] = plane[k] + pos;
+    for (uint32_t j = 0; j < m; ++j) {
+      const uint32_t i = sel[j];
+      W v = 0;
+      for (uint32_t k = 0; k < K; ++k) v |= W(W{p[k][i]} << (8 * k));
+      acc[j] = v;
+    }
+  }
+
   // Σ residuals of values [pos, pos + n) mod 2^64.
   uint64_t Sum(uint32_t pos, uint32_t n) const {
     uint64_t total = 0;
@@ -526,6 +558,16 @@ class ForPlanesDecoder final : public BlockDecoder {
     return static_cast<const void*>(scratch);
   }
 
+  bool NextSelected(const uint32_t* sel, uint32_t m, void* out, uint32_t* n) override {
+    if (m > NextCount() / 2) return false;
+    *n = NextCount();
+    planes_->GatherAt(position_, sel, m, acc_);
+    auto* o = static_cast<T*>(out);
+    for (uint32_t k = 0; k < m; ++k) o[k] = T(W(base_ + acc_[k]));
+    position_ += *n;
+    return true;
+  }
+
  private:
   std::unique_ptr<Planes> planes_;
   W base_;
@@ -544,13 +586,7 @@ class DeltaPlanesDecoder final : public BlockDecoder {
     *n = NextCount();
     if (*n == 0) return static_cast<const void*>(scratch);
     planes_->Gather(position_, *n, acc_);
-    auto* out = static_cast<T*>(scratch);
-    W prev = prev_;
-    for (uint32_t i = 0; i < *n; ++i) {
-      prev = W(prev + min_delta_ + acc_[i]);
-      out[i] = T(prev);
-    }
-    prev_ = prev;
+    prev_ = DeltaRun(acc_, *n, prev_, min_delta_, static_cast<T*>(scratch));
     position_ += *n;
     return static_cast<const void*>(scratch);
   }

@@ -43,13 +43,7 @@ class DeltaDecoder final : public BlockDecoder {
     if (*n == 0) return static_cast<const void*>(scratch);  // no block left to read
     const uint32_t b = position_ / kBlockSize;
     Unpack1024(blocks_.Block(b).Block(0, copy_), blocks_.width(b), words_);
-    auto* out = static_cast<T*>(scratch);
-    W acc = prev_;
-    for (uint32_t i = 0; i < *n; ++i) {
-      acc = W(acc + min_delta_ + words_[i]);
-      out[i] = T(acc);
-    }
-    prev_ = acc;
+    prev_ = DeltaRun(words_, *n, prev_, min_delta_, static_cast<T*>(scratch));
     position_ += *n;
     return static_cast<const void*>(scratch);
   }

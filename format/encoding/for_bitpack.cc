@@ -7,6 +7,9 @@ namespace dp::format::internal {
 namespace {
 
 constexpr Encoding kE = Encoding::kForBitpack;
+// NextSelected() reads values one by one for at most 1 in kSelectedShare
+// of the block's values; a denser selection unpacks the block.
+constexpr uint32_t kSelectedShare = 32;
 
 template <typename T>
 class ForDecoder final : public BlockDecoder {
@@ -28,6 +31,16 @@ class ForDecoder final : public BlockDecoder {
     }
     position_ += *n;
     return static_cast<const void*>(scratch);
+  }
+
+  bool NextSelected(const uint32_t* sel, uint32_t m, void* out, uint32_t* n) override {
+    if (m > NextCount() / kSelectedShare) return false;
+    *n = NextCount();
+    const uint32_t b = position_ / kBlockSize;
+    auto* o = static_cast<T*>(out);
+    for (uint32_t k = 0; k < m; ++k) o[k] = T(W(base_ + blocks_.At(b, sel[k])));
+    position_ += *n;
+    return true;
   }
 
  private:

@@ -111,6 +111,28 @@ inline bool AllBelow(const uint32_t* v, uint32_t n, uint32_t limit) {
 // after it. The values never decrease and end at lo + (n-1)·min_delta +
 // residuals where min_delta read as T is >= 0 and that end does not pass
 // T's maximum (then no step wraps).
+// out[i] = prev + Σ_{j <= i} (step + in[j]) mod 2^bits for i < n: the
+// running value of the delta encodings. Returns out[n-1] (prev when n == 0).
+// in == out is allowed. An AVX2 variant where UseAvx2Kernels(); the
+// portable loop is the oracle (DP_PORTABLE_KERNELS=1).
+uint64_t RunningSum(const uint64_t* in, uint32_t n, uint64_t prev, uint64_t step, uint64_t* out);
+uint32_t RunningSum(const uint32_t* in, uint32_t n, uint32_t prev, uint32_t step, uint32_t* out);
+
+// The running value of a delta block into out (values of type T, whose word
+// W = WordOf<T> the residuals are): a vector scan where T is as wide as W.
+template <typename T, typename W>
+W DeltaRun(const W* residuals, uint32_t n, W prev, W min_delta, T* out) {
+  if constexpr (sizeof(T) == sizeof(W)) {
+    return RunningSum(residuals, n, prev, min_delta, reinterpret_cast<W*>(out));
+  } else {
+    for (uint32_t i = 0; i < n; ++i) {
+      prev = W(prev + min_delta + residuals[i]);
+      out[i] = T(prev);
+    }
+    return prev;
+  }
+}
+
 template <typename T>
 bool DeltaBlockBounds(WordOf<T> lo, WordOf<T> min_delta, uint32_t n, uint64_t residuals, int64_t* out_lo,
                       int64_t* out_hi) {
@@ -348,6 +370,19 @@ class PackedBlocks {
     if (reinterpret_cast<uintptr_t>(p) % alignof(W) == 0) return reinterpret_cast<const W*>(p);
     std::memcpy(tmp, p, 128 * width_);
     return tmp;
+  }
+  // Word i of block b without unpacking the block (format/bitpack.h: value
+  // i is in lane i % L, row i / L, at bit row * width of the lane's words).
+  W At(uint32_t b, uint32_t i) const {
+    constexpr uint32_t kBits = 8 * sizeof(W);
+    constexpr uint32_t kLanes = kBlockSize / kBits;
+    if (width_ == 0) return 0;
+    const uint8_t* p = first_ + uint64_t{b} * 128 * width_;
+    const uint32_t bit = (i / kLanes) * width_;
+    const uint32_t word = bit / kBits, shift = bit % kBits, lane = i % kLanes;
+    W v = Load<W>(p + (word * kLanes + lane) * sizeof(W)) >> shift;
+    if (shift + width_ > kBits) v |= Load<W>(p + ((word + 1) * kLanes + lane) * sizeof(W)) << (kBits - shift);
+    return width_ == kBits ? v : W(v & ((W{1} << width_) - 1));
   }
 
  private:

@@ -97,6 +97,8 @@ Result<PageDecoder::SparseCodes> PageDecoder::NextSparse(uint32_t* n) {
 
 bool PageDecoder::PeekBounds(int64_t*, int64_t*) { return false; }
 
+bool PageDecoder::NextSelected(const uint32_t*, uint32_t, void*, uint32_t*) { return false; }
+
 Status EncodeWith(Encoding e, const PageValues& in, std::vector<uint8_t>* out) {
   using namespace internal;
   if (!EncodingSupports(e, in.type)) {

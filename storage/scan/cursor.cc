@@ -75,10 +75,7 @@ Status ColumnCursor::Seek(uint64_t row) {
 Status ColumnCursor::LoadPage() {
   const fb::PageInfo* pi = chunk_->pages()->Get(page_);
   DP_ASSIGN_OR_RETURN(body_, rep_->LoadPage(binding_.column, rg_, page_, &page_scratch_));
-  auto dec = format::PageDecoder::Make(static_cast<Encoding>(pi->encoding()), seg_pt_, body_.payload,
-                                       pi->num_values());
-  if (!dec.ok()) return dec.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
-  decoder_ = std::move(dec).value();
+  DP_RETURN_IF_ERROR(MakeDecoder());
   // A page the codec decompressed was just written to the scratch buffer:
   // it is in cache already, and a pass would read it a second time.
   if (stream_pages_ && pi->codec() == 0 && body_.payload.size() <= kStreamPageMax) {
@@ -93,16 +90,32 @@ Status ColumnCursor::LoadPage() {
   transient_ = pi->codec() != 0;
   loaded_page_ = page_;
   ++page_serial_;
-  decoded_block_ = UINT32_MAX;
+  decoded_block_ = gathered_block_ = UINT32_MAX;
   counters_->pages_read += 1;
   counters_->bytes_read += pi->stored_size();
   return Status::OK();
 }
 
+Status ColumnCursor::MakeDecoder() {
+  const fb::PageInfo* pi = chunk_->pages()->Get(page_);
+  auto dec = format::PageDecoder::Make(static_cast<Encoding>(pi->encoding()), seg_pt_, body_.payload,
+                                       pi->num_values());
+  if (!dec.ok()) return dec.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+  decoder_ = std::move(dec).value();
+  return Status::OK();
+}
+
 Status ColumnCursor::SeekDecoder() {
   if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
-  const uint32_t at = decoder_->count() - decoder_->remaining();
+  uint32_t at = decoder_->count() - decoder_->remaining();
   const uint32_t want = block_ * kBlockSize;
+  if (at > want && gathered_block_ == block_) {
+    // Gather() decoded part of this block and moved on; the rest of it is
+    // asked for now (a window shorter than the block): start the page over.
+    DP_RETURN_IF_ERROR(MakeDecoder());
+    gathered_block_ = UINT32_MAX;
+    at = 0;
+  }
   if (at > want) return Status::Internal(rep_->Where(binding_.column, rg_, int(page_)) + ": cursor moved backwards");
   if (at < want) {
     Status s = decoder_->Skip(want - at);
@@ -212,6 +225,39 @@ Result<const void*> ColumnCursor::Values() {
     have_values_ = true;
   }
   return static_cast<const void*>(static_cast<const uint8_t*>(values_) + off * width);
+}
+
+namespace {
+
+template <typename T>
+void GatherRows(const void* src, const uint32_t* sel, uint32_t m, void* dst) {
+  const T* s = static_cast<const T*>(src);
+  T* d = static_cast<T*>(dst);
+  for (uint32_t i = 0; i < m; ++i) d[i] = s[sel[i]];
+}
+
+}  // namespace
+
+Status ColumnCursor::Gather(const uint32_t* sel, uint32_t m, uint32_t n, void* out) {
+  if (!missing_ && row_ == block_first_ && n == block_end_ - block_first_ && seg_pt_ != PhysicalType::kBytes &&
+      !(loaded_page_ == page_ && decoded_block_ == block_)) {
+    DP_RETURN_IF_ERROR(SeekDecoder());
+    void* dst = binding_.widen ? values_buf_.Reserve(kBlockSize * 8) : out;
+    uint32_t got = 0;
+    if (decoder_->NextSelected(sel, m, dst, &got)) {
+      if (binding_.widen) WidenValues(seg_pt_, target_pt_, dst, m, out);
+      gathered_block_ = block_;
+      return Status::OK();
+    }
+  }
+  DP_ASSIGN_OR_RETURN(const void* v, Values());
+  switch (format::PhysicalWidth(target_pt_)) {
+    case 1: GatherRows<uint8_t>(v, sel, m, out); break;
+    case 2: GatherRows<uint16_t>(v, sel, m, out); break;
+    case 4: GatherRows<uint32_t>(v, sel, m, out); break;
+    default: GatherRows<uint64_t>(v, sel, m, out); break;
+  }
+  return Status::OK();
 }
 
 Result<const std::string_view*> ColumnCursor::Strings() {

@@ -60,6 +60,13 @@ class ColumnCursor {
   // The forms of the values from the position to block_end().
   Result<const void*> Values();                 // target C type
   Result<const std::string_view*> Strings();    // string/binary
+  // Fixed width: the values of rows sel[0..m) (offsets from the position,
+  // increasing) of the `n` rows from the position, in the target type, into
+  // `out` (room for m). When the n rows are the position's whole block, not
+  // decoded yet, only the selected rows are decoded where the page reaches
+  // one value without its block (PageDecoder::NextSelected); otherwise the
+  // block is decoded and gathered.
+  Status Gather(const uint32_t* sel, uint32_t m, uint32_t n, void* out);
   // Dictionary/constant pages: codes and entries (entries in the segment's
   // type: widen with WidenEntries()); false when the page has none.
   Result<bool> HasCodes();
@@ -95,6 +102,7 @@ class ColumnCursor {
 
  private:
   Status LoadPage();
+  Status MakeDecoder();  // a decoder of the loaded page at its first value
   Status Decode();  // the current block, in whichever form the page has
   Status SeekDecoder();  // loads the page, moves its decoder to the block
   const uint32_t* BlockCodes();  // of the decoded block (expands a sparse one); nullptr: none
@@ -124,6 +132,7 @@ class ColumnCursor {
   format::PageDecoder::DictionaryView dict_;
   bool transient_ = false;
   uint32_t decoded_block_ = UINT32_MAX;  // block held in the buffers below
+  uint32_t gathered_block_ = UINT32_MAX;  // block Gather() decoded in part (the decoder is past it)
   const void* raw_ = nullptr;            // segment type values (non-dictionary pages)
   const std::string_view* raw_strings_ = nullptr;
   const uint32_t* codes_ = nullptr;

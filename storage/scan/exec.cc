@@ -328,7 +328,13 @@ Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* ou
       DP_ASSIGN_OR_RETURN(const format::PageDecoder::SparseCodes* sparse, c.Sparse(n));
       if (sparse != nullptr) {  // one dominant code: its truth, then the exceptions'
         std::fill_n(out, n, truth[sparse->dominant]);
-        for (uint32_t k = 0; k < sparse->exceptions; ++k) out[sparse->offsets[k]] = truth[sparse->codes[k]];
+        // Locals: a byte store may alias anything, and the loop would reload
+        // the count and the arrays after every store (measured: a third of
+        // this function's time in Q6).
+        const uint32_t e = sparse->exceptions;
+        const uint16_t* __restrict offsets = sparse->offsets;
+        const uint32_t* __restrict codes = sparse->codes;
+        for (uint32_t k = 0; k < e; ++k) out[offsets[k]] = truth[codes[k]];
       } else {
         DP_ASSIGN_OR_RETURN(const uint32_t* codes, c.Codes());
         if (t.odd != UINT32_MAX) {

@@ -18,13 +18,6 @@ void SetValidity(Scanner::Rep::Column& c, size_t row, bool valid) {
   if (!valid) c.validity[row >> 3] &= uint8_t(~(1u << (row & 7)));
 }
 
-template <typename T>
-void Gather(const void* src, const uint32_t* sel, uint32_t m, uint8_t* dst) {
-  const T* s = static_cast<const T*>(src);
-  T* d = reinterpret_cast<T*>(dst);
-  for (uint32_t i = 0; i < m; ++i) d[i] = s[sel[i]];
-}
-
 }  // namespace
 
 std::string_view Scanner::Rep::Arena::Copy(std::string_view s) {
@@ -101,18 +94,11 @@ Status Scanner::Rep::ScanMorsel(size_t index, std::vector<Owned>* out, Counters*
           col.strings.push_back(v);
         }
       } else {
-        DP_ASSIGN_OR_RETURN(const void* v, c.Values());
         const int w = t.byte_width();
         // One allocation per batch column, not one per doubling.
         if (col.data.capacity() == 0) col.data.reserve(size_t{spec.batch_rows} * size_t(w));
         col.data.resize((cur.rows + sn) * w);
-        uint8_t* dst = col.data.data() + cur.rows * w;
-        switch (w) {
-          case 1: Gather<uint8_t>(v, sel, sn, dst); break;
-          case 2: Gather<uint16_t>(v, sel, sn, dst); break;
-          case 4: Gather<uint32_t>(v, sel, sn, dst); break;
-          default: Gather<uint64_t>(v, sel, sn, dst); break;
-        }
+        DP_RETURN_IF_ERROR(c.Gather(sel, sn, n, col.data.data() + cur.rows * w));
       }
     }
     cur.rows += sn;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "format/encoding/internal.h"
 #include "tests/format/page_util.h"
 
 namespace dp::format {
@@ -596,6 +597,108 @@ TEST(DeltaBounds, BracketSortedBlocksWithoutDecoding) {
   }
   // Other encodings claim nothing.
   CheckBounds<int64_t>(Encoding::kForBitpack, PhysicalType::kI64, std::vector<int64_t>{1, 2, 3}, false, "for");
+}
+
+// NextSelected: where an encoding answers, the values at the selected
+// offsets of the block are those Next() gives, and the decoder lands where
+// Next() would; where it declines, the position is unchanged. Every block
+// of every integer case, at selections from none to every row.
+template <typename T>
+void CheckSelected(Encoding e, PhysicalType t, const std::string& name, const Page& page) {
+  SCOPED_TRACE(name + " " + std::string(EncodingName(e)));
+  const std::vector<uint8_t> payload = testing::EncodeOrFail(e, page);
+  std::vector<T> values(page.count);
+  if (page.count > 0) std::memcpy(values.data(), page.bytes(), page.count * sizeof(T));
+  std::mt19937_64 rng(page.count);
+  for (uint32_t every : {0u, 1u, 2u, 7u, 40u, 1024u}) {  // 1 in `every` rows; 0: none
+    auto d = PageDecoder::Make(e, t, payload, page.count);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    alignas(64) T scratch[kBlockSize];
+    uint32_t pos = 0, answered = 0;
+    while ((*d)->remaining() > 0) {
+      const uint32_t n = std::min<uint32_t>(kBlockSize, (*d)->remaining());
+      std::vector<uint32_t> sel;
+      for (uint32_t i = 0; i < n; ++i) {
+        if (every != 0 && rng() % every == 0) sel.push_back(i);
+      }
+      std::vector<T> out(sel.size() + 1, T(0x5A));
+      uint32_t got = 0;
+      if ((*d)->NextSelected(sel.data(), uint32_t(sel.size()), out.data(), &got)) {
+        ++answered;
+        ASSERT_EQ(got, n);
+        for (size_t k = 0; k < sel.size(); ++k) ASSERT_EQ(out[k], values[pos + sel[k]]) << "row " << pos + sel[k];
+        EXPECT_EQ(out[sel.size()], T(0x5A)) << "wrote past the selection";
+      } else {
+        ASSERT_EQ((*d)->remaining(), page.count - pos) << "a declined NextSelected moved the decoder";
+        auto v = (*d)->Next(scratch, nullptr, &got);
+        ASSERT_TRUE(v.ok()) << v.status().ToString();
+        ASSERT_EQ(got, n);
+      }
+      ASSERT_EQ((*d)->remaining(), page.count - pos - n);
+      pos += n;
+    }
+    if (!(e == Encoding::kForBitpack || e == Encoding::kForPlanes)) {
+      EXPECT_EQ(answered, 0u);
+    }
+    // Selections of at most 1 row in 40 are sparse enough for the two
+    // encodings that answer; plain and delta always decline.
+    const bool answers = e == Encoding::kForBitpack || e == Encoding::kForPlanes;
+    if (every >= 40 && page.count > 0 && answers) {
+      EXPECT_GT(answered, 0u) << "every " << every;
+    }
+  }
+}
+
+template <typename T>
+void CheckSelectedAll(PhysicalType t) {
+  for (const auto& [name, page] : IntegerCases<T>(t)) {
+    for (Encoding e : {Encoding::kForBitpack, Encoding::kForPlanes, Encoding::kPlain, Encoding::kDeltaBitpack}) {
+      if (testing::ForcedEncodingApplies(e, page)) CheckSelected<T>(e, t, name, page);
+    }
+  }
+}
+
+TEST(NextSelected, MatchesNextAtEveryDensity) {
+  CheckSelectedAll<int8_t>(PhysicalType::kI8);
+  CheckSelectedAll<uint16_t>(PhysicalType::kU16);
+  CheckSelectedAll<int32_t>(PhysicalType::kI32);
+  CheckSelectedAll<uint32_t>(PhysicalType::kU32);
+  CheckSelectedAll<int64_t>(PhysicalType::kI64);
+  CheckSelectedAll<uint64_t>(PhysicalType::kU64);
+}
+
+// The running sum of the delta decoders against a plain loop, in place and
+// not, at every length around the vector widths, with wrapping sums.
+template <typename W>
+void CheckRunningSum() {
+  std::mt19937_64 rng(sizeof(W));
+  for (uint32_t n : {0u, 1u, 3u, 4u, 5u, 7u, 8u, 9u, 31u, 1000u, 1023u, 1024u}) {
+    for (int mode = 0; mode < 3; ++mode) {  // small deltas, full-range ones, in place
+      std::vector<W> in(n), out(n + 1, W(0x77)), expect(n);
+      for (W& x : in) x = mode == 0 ? W(rng() % 3) : W(rng());
+      const W prev = W(rng()), step = mode == 0 ? W(5) : W(rng());
+      W acc = prev;
+      for (uint32_t i = 0; i < n; ++i) {
+        acc = W(acc + step + in[i]);
+        expect[i] = acc;
+      }
+      W last;
+      if (mode == 2) {
+        std::copy(in.begin(), in.end(), out.begin());
+        last = internal::RunningSum(out.data(), n, prev, step, out.data());
+      } else {
+        last = internal::RunningSum(in.data(), n, prev, step, out.data());
+      }
+      EXPECT_EQ(last, n == 0 ? prev : expect[n - 1]) << "n " << n << " mode " << mode;
+      for (uint32_t i = 0; i < n; ++i) ASSERT_EQ(out[i], expect[i]) << "n " << n << " i " << i << " mode " << mode;
+      EXPECT_EQ(out[n], W(0x77)) << "wrote past n";
+    }
+  }
+}
+
+TEST(RunningSum, MatchesTheLoop) {
+  CheckRunningSum<uint32_t>();
+  CheckRunningSum<uint64_t>();
 }
 
 }  // namespace
