@@ -58,7 +58,13 @@ class MorselExec {
   ColumnCursor& cursor(int field) { return *cursors_[field]; }
 
   using WindowFn = std::function<Status(uint64_t row, uint32_t n, const uint8_t* mask)>;
+  // Runs the windows from where the last Run() returned. on_window may call
+  // Pause(): Run() then returns after that window, done() still false, and
+  // the next Run() goes on with the next window (a scanner hands a batch
+  // out while it is in cache, then resumes).
   Status Run(const WindowFn& on_window);
+  void Pause() { pause_ = true; }
+  bool done() const { return done_; }
 
  private:
   Status Eval(const Node& node, uint32_t n, uint8_t* out);
@@ -89,6 +95,11 @@ class MorselExec {
   std::vector<std::vector<uint8_t>> scratch_;  // per tree depth
   int depth_ = 0;
   uint64_t pass_ = 0, fail_ = 0;  // known leaves of the range being run
+  // Where Run() resumes: the candidate ranges, the next one, the next row.
+  std::vector<Range> ranges_;
+  size_t next_range_ = 0;
+  uint64_t row_ = 0;
+  bool started_ = false, pause_ = false, done_ = false;
 };
 
 // 0, 1, ..., 1023: the selection of a window without a filter.

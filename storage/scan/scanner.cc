@@ -52,60 +52,69 @@ Result<std::unique_ptr<Scanner::Rep>> Scanner::Rep::Open(const ScanSource& sourc
   return rep;
 }
 
-Status Scanner::Rep::ScanMorsel(size_t index, std::vector<Owned>* out, Counters* counters) {
-  const internal::scan::Morsel& m = src.morsels[index];
-  MorselExec exec(plan, src.parts[m.part], m, counters);
+Scanner::Rep::MorselScan::MorselScan(Rep& rep, size_t index, Counters* counters)
+    : rep_(rep),
+      exec_(rep.plan, rep.src.parts[rep.src.morsels[index].part], rep.src.morsels[index], counters),
+      cur_(Fresh()) {}
+
+Scanner::Rep::Owned Scanner::Rep::MorselScan::Fresh() {
+  const size_t ncols = rep_.plan.projection.size();
+  Owned o;
+  o.columns.resize(ncols);
+  for (size_t j = 0; j < ncols; ++j) {
+    if (!rep_.plan.schema.field(rep_.plan.projection[j]).type.is_binary_like()) o.columns[j].data = rep_.TakeBuffer();
+  }
+  return o;
+}
+
+Status Scanner::Rep::MorselScan::Step(std::vector<Owned>* out, bool pause_at_batch) {
+  const internal::scan::Plan& plan = rep_.plan;
+  const uint32_t batch_rows = rep_.spec.batch_rows;
   const size_t ncols = plan.projection.size();
-  auto fresh = [&] {
-    Owned o;
-    o.columns.resize(ncols);
-    for (size_t j = 0; j < ncols; ++j) {
-      if (!plan.schema.field(plan.projection[j]).type.is_binary_like()) o.columns[j].data = TakeBuffer();
-    }
-    return o;
-  };
-  Owned cur = fresh();
   alignas(64) uint32_t sel[format::kBlockSize];
-  Status st = exec.Run([&](uint64_t, uint32_t n, const uint8_t* mask) -> Status {
+  DP_RETURN_IF_ERROR(exec_.Run([&](uint64_t, uint32_t n, const uint8_t* mask) -> Status {
     const uint32_t sn = SelectRows(mask, n, sel);
-    if (cur.rows > 0 && cur.rows + sn > spec.batch_rows) {
-      out->push_back(std::move(cur));
-      cur = fresh();
+    if (cur_.rows > 0 && cur_.rows + sn > batch_rows) {
+      out->push_back(std::move(cur_));
+      cur_ = Fresh();
+      if (pause_at_batch) exec_.Pause();  // after this window
     }
     for (size_t j = 0; j < ncols; ++j) {
       const int f = plan.projection[j];
-      ColumnCursor& c = exec.cursor(f);
-      Column& col = cur.columns[j];
+      ColumnCursor& c = exec_.cursor(f);
+      Column& col = cur_.columns[j];
       DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(n));
       if (valid != nullptr) {
-        for (uint32_t i = 0; i < sn; ++i) SetValidity(col, cur.rows + i, valid[sel[i]] != 0);
+        for (uint32_t i = 0; i < sn; ++i) SetValidity(col, cur_.rows + i, valid[sel[i]] != 0);
         col.has_nulls = true;
       } else if (col.has_nulls) {
-        for (uint32_t i = 0; i < sn; ++i) SetValidity(col, cur.rows + i, true);
+        for (uint32_t i = 0; i < sn; ++i) SetValidity(col, cur_.rows + i, true);
       }
       const DataType& t = plan.schema.field(f).type;
       if (t.is_binary_like()) {
         DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
         const bool copy = c.strings_transient();
-        if (col.strings.capacity() == 0) col.strings.reserve(spec.batch_rows);
+        if (col.strings.capacity() == 0) col.strings.reserve(batch_rows);
         for (uint32_t i = 0; i < sn; ++i) {
           std::string_view v = s[sel[i]];
-          if (copy && !v.empty()) v = cur.arena.Copy(v);
+          if (copy && !v.empty()) v = cur_.arena.Copy(v);
           col.strings.push_back(v);
         }
       } else {
         const int w = t.byte_width();
         // One allocation per batch column, not one per doubling.
-        if (col.data.capacity() == 0) col.data.reserve(size_t{spec.batch_rows} * size_t(w));
-        col.data.resize((cur.rows + sn) * w);
-        DP_RETURN_IF_ERROR(c.Gather(sel, sn, n, col.data.data() + cur.rows * w));
+        if (col.data.capacity() == 0) col.data.reserve(size_t{batch_rows} * size_t(w));
+        col.data.resize((cur_.rows + sn) * w);
+        DP_RETURN_IF_ERROR(c.Gather(sel, sn, n, col.data.data() + cur_.rows * w));
       }
     }
-    cur.rows += sn;
+    cur_.rows += sn;
     return Status::OK();
-  });
-  DP_RETURN_IF_ERROR(st);
-  if (cur.rows > 0) out->push_back(std::move(cur));
+  }));
+  if (exec_.done() && cur_.rows > 0) {
+    out->push_back(std::move(cur_));
+    cur_ = Owned();
+  }
   return Status::OK();
 }
 
@@ -139,7 +148,7 @@ Status Scanner::Rep::Fill() {
   std::vector<Counters> cs(ahead);
   const size_t first = next_morsel;
   DP_RETURN_IF_ERROR(internal::scan::ParallelFor(threads, ahead, [&](size_t i) {
-    return ScanMorsel(first + i, &outs[i], &cs[i]);
+    return MorselScan(*this, first + i, &cs[i]).Step(&outs[i], false);
   }));
   next_morsel += ahead;
   for (size_t i = 0; i < ahead; ++i) {
@@ -155,7 +164,19 @@ Result<bool> Scanner::Rep::Next(Batch* batch) {
   if (spec.limit && emitted >= *spec.limit) return false;
   Recycle(current);  // the consumer is done with it (see Batch)
   current = Owned();
+  const bool one_thread = spec.threads == 1 || (spec.threads <= 0 && std::thread::hardware_concurrency() <= 1);
   while (queue.empty()) {
+    if (one_thread) {
+      if (!live) {
+        if (next_morsel >= src.morsels.size()) return false;
+        live = std::make_unique<MorselScan>(*this, next_morsel++, &counters);
+      }
+      std::vector<Owned> out;
+      DP_RETURN_IF_ERROR(live->Step(&out, true));
+      for (Owned& o : out) queue.push_back(std::move(o));
+      if (live->done()) live.reset();
+      continue;
+    }
     if (next_morsel >= src.morsels.size()) return false;
     DP_RETURN_IF_ERROR(Fill());
   }

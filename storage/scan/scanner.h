@@ -81,8 +81,28 @@ struct Scanner::Rep {
   Bytes TakeBuffer();
   void Recycle(Owned& o);
 
-  Status Fill();  // scans the next morsels into `queue`
-  Status ScanMorsel(size_t index, std::vector<Owned>* out, internal::scan::Counters* counters);
+  // One morsel being scanned into batches.
+  class MorselScan {
+   public:
+    MorselScan(Rep& rep, size_t index, internal::scan::Counters* counters);
+    // Scans windows into batches appended to `out`: up to the end of the
+    // morsel (its last, partial batch included), or, with pause_at_batch,
+    // until a batch is complete.
+    Status Step(std::vector<Owned>* out, bool pause_at_batch);
+    bool done() const { return exec_.done(); }
+
+   private:
+    Owned Fresh();
+    Rep& rep_;
+    internal::scan::MorselExec exec_;
+    Owned cur_;
+  };
+
+  // One thread: the morsel being scanned. Batches are cut from it one at a
+  // time as the consumer asks, so a batch is read while it is still in
+  // cache, not after the rest of its morsel has pushed it out.
+  std::unique_ptr<MorselScan> live;
+  Status Fill();  // scans the next morsels into `queue` (threads > 1)
 };
 
 }  // namespace dp

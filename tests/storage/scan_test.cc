@@ -387,6 +387,52 @@ TEST(ColumnCursor, WholeBlockAfterAPartialGather) {
   }
 }
 
+// MorselExec::Run resumes after Pause() with the next window: paused after
+// every window (and after every third), a morsel gives the same windows
+// and masks as one run straight through, and done() only at the end.
+TEST(MorselExec, PausedRunsResumeWithTheNextWindow) {
+  TempDir dir;
+  WriterOptions opt;
+  opt.page_rows = 2048;
+  auto seg = SortedSegment(dir, "p.dpc", 9'000, opt);
+  auto source = ScanSource::FromSegments({seg});
+  ASSERT_OK(source);
+  ScanSpec spec;
+  spec.predicate = Predicate::Or({Predicate::Lt("price", Value::Int(3000)), Predicate::Gt("price", Value::Int(7000))});
+  spec.time_range = TimeRange{"ts", k2024 + 600'000'000 * 100, k2024 + 600'000'000 * 8'500};
+  auto plan = internal::scan::MakePlan(seg->schema(), spec, {"price"});
+  ASSERT_OK(plan);
+  auto src = internal::scan::OpenSource(*source, *plan, false);
+  ASSERT_OK(src);
+  ASSERT_FALSE(src->morsels.empty());
+  using Window = std::pair<uint64_t, std::vector<uint8_t>>;
+  for (const internal::scan::Morsel& m : src->morsels) {
+    auto windows = [&](int pause_every) {
+      internal::scan::Counters counters;
+      internal::scan::MorselExec exec(*plan, src->parts[m.part], m, &counters);
+      std::vector<Window> out;
+      int runs = 0;
+      while (!exec.done()) {
+        ++runs;
+        EXPECT_TRUE(exec.Run([&](uint64_t row, uint32_t n, const uint8_t* mask) -> Status {
+                          out.push_back({row, mask ? std::vector<uint8_t>(mask, mask + n) : std::vector<uint8_t>(n, 2)});
+                          if (pause_every > 0 && out.size() % size_t(pause_every) == 0) exec.Pause();
+                          return Status::OK();
+                        }).ok());
+        if (runs > 100'000) break;
+      }
+      if (pause_every == 1) {
+        EXPECT_EQ(size_t(runs), out.size() + 1);  // one window per run, and a last run that ends it
+      }
+      return out;
+    };
+    const std::vector<Window> straight = windows(0);
+    EXPECT_FALSE(straight.empty());
+    EXPECT_EQ(windows(1), straight);
+    EXPECT_EQ(windows(3), straight);
+  }
+}
+
 TEST(Scan, BucketBoundaries) {
   const DataType us = DataType::Timestamp(TimeUnit::kMicro);
   const DataType ns = DataType::Timestamp(TimeUnit::kNano);
