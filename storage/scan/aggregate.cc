@@ -973,7 +973,7 @@ class MorselAggregator {
     std::vector<uint64_t> cells;      // [key code * df + float code]
     std::vector<uint64_t> lanes;      // [lane * key codes + key code], see KeyRows
     uint32_t lane_code = 0;           // the float code the rows in lanes count as
-    std::vector<uint32_t> moved;      // [key code * df + float code]: rows in lanes of another code
+    std::vector<uint32_t> moved;      // [lane][key code * df + float code]: rows in lanes of another code
     bool lanes_dirty = false;
     uint64_t rows = 0;                // added to the cells since the last fold
     uint64_t room = kSumRoom;         // for |integer sum| over the cells
@@ -1056,7 +1056,7 @@ class MorselAggregator {
       f.df = df;
       f.cells.assign(size_t(dk) * df, 0);
       f.lanes.assign(size_t(dk) * kLanes, 0);
-      f.moved.assign(size_t(dk) * df, 0);
+      f.moved.assign(kLanes * size_t(dk) * df, 0);
     }
     const uint32_t m = mask == nullptr ? n : SelectRows(mask, n, sel_);
     if (f.rows + m > kCountMask || bound * m > f.room) FoldFused();
@@ -1110,18 +1110,34 @@ class MorselAggregator {
     if (sparse != nullptr) {
       // Counted as the dominant code by the pass over all rows; FoldLanes
       // moves them to their codes.
-      MoveExceptions(f.moved.data(), kcodes, df, sparse->offsets, sparse->codes, sparse->exceptions);
+      MoveExceptions(f.moved.data(), size_t(dk) * df, kcodes, df, sparse->offsets, sparse->codes,
+                     sparse->exceptions);
     }
     return true;
   }
 
-  // moved[key code * df + code] += 1 for each exception: cell numbers
-  // first (a pass without stores to the counts), then the counts.
-  static void MoveExceptions(uint32_t* __restrict moved, const uint32_t* __restrict kcodes, uint32_t df,
-                             const uint16_t* __restrict offsets, const uint32_t* __restrict codes, uint32_t n) {
+  // moved[k % kLanes][key code * df + code] += 1 for each exception k:
+  // cell numbers first (a pass without stores to the counts), then the
+  // counts, in lanes of `stride` cells as KeyRows does (a few hundred cells
+  // take runs of one cell: each add waited for the last one's store, 13%
+  // of the fused pass of a group-by on the AVX2 machine).
+  static void MoveExceptions(uint32_t* __restrict moved, size_t stride, const uint32_t* __restrict kcodes,
+                             uint32_t df, const uint16_t* __restrict offsets, const uint32_t* __restrict codes,
+                             uint32_t n) {
     alignas(64) uint32_t cell[kBlockSize];
     for (uint32_t k = 0; k < n; ++k) cell[k] = kcodes[offsets[k]] * df + codes[k];
-    for (uint32_t k = 0; k < n; ++k) moved[cell[k]] += 1;
+    uint32_t* __restrict m0 = moved;
+    uint32_t* __restrict m1 = moved + stride;
+    uint32_t* __restrict m2 = moved + 2 * stride;
+    uint32_t* __restrict m3 = moved + 3 * stride;
+    uint32_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+      m0[cell[k]] += 1;
+      m1[cell[k + 1]] += 1;
+      m2[cell[k + 2]] += 1;
+      m3[cell[k + 3]] += 1;
+    }
+    for (; k < n; ++k) m0[cell[k]] += 1;
   }
 
   // The packed count and value of row r (kSum false: the count only).
@@ -1176,14 +1192,17 @@ class MorselAggregator {
       for (size_t k = 0; k < dk; ++k) f.cells[k * df + f.lane_code] += lane[k];
       std::fill_n(lane, dk, 0);
     }
+    const size_t stride = dk * df;
     for (size_t k = 0; k < dk; ++k) {
       uint64_t* __restrict c = f.cells.data() + k * df;
-      uint32_t* __restrict moved = f.moved.data() + k * df;
       uint64_t total = 0;
-      for (size_t j = 0; j < df; ++j) {
-        c[j] += moved[j];
-        total += moved[j];
-        moved[j] = 0;
+      for (uint32_t l = 0; l < kLanes; ++l) {
+        uint32_t* __restrict moved = f.moved.data() + l * stride + k * df;
+        for (size_t j = 0; j < df; ++j) {
+          c[j] += moved[j];
+          total += moved[j];
+          moved[j] = 0;
+        }
       }
       c[f.lane_code] -= total;
     }
