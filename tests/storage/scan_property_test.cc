@@ -339,22 +339,10 @@ TEST(ScanProperty, AggregatesAndBatchesMatchReference) {
       std::fprintf(stderr, "scan threads %d batch %u limit %d proj %zu\n", sspec.threads, sspec.batch_rows,
                    sspec.limit ? int(*sspec.limit) : -1, proj.size());
     }
-    auto scanner = Scanner::Open(*source, sspec);
-    ASSERT_OK(scanner);
-    std::vector<Row> got;
-    Batch batch;
-    while (true) {
-      auto more = (*scanner)->Next(&batch);
-      ASSERT_OK(more);
-      if (!*more) break;
-      ASSERT_GT(batch.num_rows, 0u);
-      ASSERT_LE(batch.num_rows, sspec.batch_rows);
-      for (size_t r = 0; r < batch.num_rows; ++r) {
-        Row row;
-        for (const BatchColumn& col : batch.columns) row.push_back(col.GetValue(r));
-        got.push_back(std::move(row));
-      }
-    }
+    ScanStats st;
+    auto scanned = ScanRows(*source, sspec, &st);
+    ASSERT_OK(scanned);
+    const std::vector<Row>& got = *scanned;
     ASSERT_EQ(got.size(), want.size());
     for (size_t i = 0; i < want.size(); ++i) {
       for (size_t j = 0; j < want[i].size(); ++j) {
@@ -362,7 +350,6 @@ TEST(ScanProperty, AggregatesAndBatchesMatchReference) {
                                                       << " vs " << RowText(want[i]);
       }
     }
-    const ScanStats st = (*scanner)->stats();
     EXPECT_LE(st.pages_read, st.pages_total);
     if (!sspec.limit) {
       EXPECT_EQ(st.rows_matched, want.size());

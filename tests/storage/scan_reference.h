@@ -20,6 +20,40 @@ __extension__ using RefInt128 = __int128;
 
 using Row = std::vector<Value>;
 
+// Writes `rows` to `path` with `opt` (no fsync) and opens the segment.
+inline Result<std::shared_ptr<const Segment>> WriteSegment(const std::string& path, const Schema& schema,
+                                                          const std::vector<std::vector<Value>>& rows,
+                                                          WriterOptions opt) {
+  opt.sync = false;
+  DP_ASSIGN_OR_RETURN(auto w, SegmentWriter::Create(path, schema, opt));
+  for (const auto& r : rows) DP_RETURN_IF_ERROR(w->AppendRow(r));
+  DP_RETURN_IF_ERROR(w->Finish());
+  DP_ASSIGN_OR_RETURN(auto seg, Segment::Open(path));
+  return std::shared_ptr<const Segment>(std::move(seg));
+}
+
+// Every row of every batch of a scan, checking each batch's size; the
+// scan's statistics into *stats if given.
+inline Result<std::vector<Row>> ScanRows(const ScanSource& source, const ScanSpec& spec, ScanStats* stats = nullptr) {
+  DP_ASSIGN_OR_RETURN(auto scanner, Scanner::Open(source, spec));
+  std::vector<Row> rows;
+  Batch batch;
+  while (true) {
+    DP_ASSIGN_OR_RETURN(bool more, scanner->Next(&batch));
+    if (!more) break;
+    if (batch.num_rows == 0 || batch.num_rows > spec.batch_rows) {
+      return Status::Internal("a batch of " + std::to_string(batch.num_rows) + " rows");
+    }
+    for (size_t r = 0; r < batch.num_rows; ++r) {
+      Row row;
+      for (const BatchColumn& col : batch.columns) row.push_back(col.GetValue(r));
+      rows.push_back(std::move(row));
+    }
+  }
+  if (stats != nullptr) *stats = scanner->stats();
+  return rows;
+}
+
 // All rows of the given segments (same schema order as the first).
 inline std::vector<Row> ReadRows(const std::vector<std::shared_ptr<const Segment>>& segs) {
   std::vector<Row> rows;

@@ -202,16 +202,10 @@ TEST(Scan, SortedTimesSettledFromDeltaBoundsMatchTheReference) {
   int file = 0;
   for (Encoding e : {Encoding::kDeltaPlanes, Encoding::kDeltaBitpack}) {
     WriterOptions opt;
-    opt.sync = false;
     opt.page_rows = 8192;
     opt.row_group_rows = 20'000;
     opt.force_encoding = e;
-    const std::string path = dir.File("d" + std::to_string(file++) + ".dpc");
-    auto w = SegmentWriter::Create(path, *schema, opt);
-    ASSERT_OK(w);
-    for (const auto& r : rows) ASSERT_OK((*w)->AppendRow(r));
-    ASSERT_OK((*w)->Finish());
-    auto seg = Segment::Open(path);
+    auto seg = WriteSegment(dir.File("d" + std::to_string(file++) + ".dpc"), *schema, rows, opt);
     ASSERT_OK(seg);
     auto source = ScanSource::FromSegments({*seg});
     ASSERT_OK(source);
@@ -274,17 +268,11 @@ TEST(Scan, SelectedRowsGatheredFromEncodedBlocksMatchTheReference) {
   for (Encoding e : {Encoding::kForPlanes, Encoding::kForBitpack}) {
     for (uint32_t page_bytes : {1u << 20, 40'000u}) {
       WriterOptions opt;
-      opt.sync = false;
       opt.page_rows = 8192;
       opt.page_bytes = page_bytes;
       opt.row_group_rows = 20'000;
       opt.force_encoding = e;
-      const std::string path = dir.File("g" + std::to_string(file++) + ".dpc");
-      auto w = SegmentWriter::Create(path, *schema, opt);
-      ASSERT_OK(w);
-      for (const auto& r : rows) ASSERT_OK((*w)->AppendRow(r));
-      ASSERT_OK((*w)->Finish());
-      auto seg = Segment::Open(path);
+      auto seg = WriteSegment(dir.File("g" + std::to_string(file++) + ".dpc"), *schema, rows, opt);
       ASSERT_OK(seg);
       auto source = ScanSource::FromSegments({*seg});
       ASSERT_OK(source);
@@ -308,22 +296,10 @@ TEST(Scan, SelectedRowsGatheredFromEncodedBlocksMatchTheReference) {
             SCOPED_TRACE(std::string(EncodingName(e)) + " page_bytes " + std::to_string(page_bytes) + " k < " +
                          std::to_string(below) + " strings " + std::to_string(with_strings) + " threads " +
                          std::to_string(threads));
-            auto scanner = Scanner::Open(*source, spec);
-            ASSERT_OK(scanner);
-            std::vector<Row> got;
-            Batch batch;
-            while (true) {
-              auto more = (*scanner)->Next(&batch);
-              ASSERT_OK(more);
-              if (!*more) break;
-              for (size_t r = 0; r < batch.num_rows; ++r) {
-                Row row;
-                for (const BatchColumn& col : batch.columns) row.push_back(col.GetValue(r));
-                got.push_back(std::move(row));
-              }
-            }
-            ASSERT_EQ(got.size(), want.size());
-            for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got[i], want[i]) << "row " << i;
+            auto got = ScanRows(*source, spec);
+            ASSERT_OK(got);
+            ASSERT_EQ(got->size(), want.size());
+            for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ((*got)[i], want[i]) << "row " << i;
           }
         }
       }
@@ -341,18 +317,13 @@ TEST(ColumnCursor, WholeBlockAfterAPartialGather) {
   std::mt19937_64 rng(3);
   for (Encoding e : {Encoding::kForPlanes, Encoding::kForBitpack}) {
     WriterOptions opt;
-    opt.sync = false;
     opt.page_rows = 4096;
     opt.force_encoding = e;
-    const std::string path = dir.File(std::string(EncodingName(e)) + ".dpc");
-    auto w = SegmentWriter::Create(path, *schema, opt);
-    ASSERT_OK(w);
+    std::vector<std::vector<Value>> rows;
     for (int i = 0; i < 10'000; ++i) {
-      const std::vector<Value> row = {Value::Int(int64_t(rng() % 5'000'000)), Value::Int(int64_t(rng() % 100))};
-      ASSERT_OK((*w)->AppendRow(row));
+      rows.push_back({Value::Int(int64_t(rng() % 5'000'000)), Value::Int(int64_t(rng() % 100))});
     }
-    ASSERT_OK((*w)->Finish());
-    auto seg = Segment::Open(path);
+    auto seg = WriteSegment(dir.File(std::string(EncodingName(e)) + ".dpc"), *schema, rows, opt);
     ASSERT_OK(seg);
     auto source = ScanSource::FromSegments({*seg});
     ASSERT_OK(source);
