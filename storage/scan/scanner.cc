@@ -72,7 +72,7 @@ Status Scanner::Rep::MorselScan::Step(std::vector<Owned>* out, bool pause_at_bat
   const uint32_t batch_rows = rep_.spec.batch_rows;
   const size_t ncols = plan.projection.size();
   alignas(64) uint32_t sel[format::kBlockSize];
-  DP_RETURN_IF_ERROR(exec_.Run([&](uint64_t, uint32_t n, const uint8_t* mask) -> Status {
+  const Status st = exec_.Run([&](uint64_t, uint32_t n, const uint8_t* mask) -> Status {
     const uint32_t sn = SelectRows(mask, n, sel);
     if (cur_.rows > 0 && cur_.rows + sn > batch_rows) {
       out->push_back(std::move(cur_));
@@ -110,7 +110,8 @@ Status Scanner::Rep::MorselScan::Step(std::vector<Owned>* out, bool pause_at_bat
     }
     cur_.rows += sn;
     return Status::OK();
-  }));
+  });
+  DP_RETURN_IF_ERROR(st);
   if (exec_.done() && cur_.rows > 0) {
     out->push_back(std::move(cur_));
     cur_ = Owned();

@@ -370,7 +370,7 @@ TEST(MorselExec, PausedRunsResumeWithTheNextWindow) {
   ASSERT_OK(source);
   ScanSpec spec;
   spec.predicate = Predicate::Or({Predicate::Lt("price", Value::Int(3000)), Predicate::Gt("price", Value::Int(7000))});
-  spec.time_range = TimeRange{"ts", k2024 + 600'000'000 * 100, k2024 + 600'000'000 * 8'500};
+  spec.time_range = TimeRange{"ts", k2024 + int64_t{600'000'000} * 100, k2024 + int64_t{600'000'000} * 8'500};
   auto plan = internal::scan::MakePlan(seg->schema(), spec, {"price"});
   ASSERT_OK(plan);
   auto src = internal::scan::OpenSource(*source, *plan, false);
