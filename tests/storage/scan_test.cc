@@ -276,6 +276,17 @@ TEST(Scan, SelectedRowsGatheredFromEncodedBlocksMatchTheReference) {
       ASSERT_OK(seg);
       auto source = ScanSource::FromSegments({*seg});
       ASSERT_OK(source);
+      // The same segment read as a wider schema (k: int32 -> int64, u:
+      // uint16 -> uint64): selected rows decoded in the segment's type, then
+      // widened.
+      std::vector<Field> wide_fields = schema->fields();
+      wide_fields[2].type = DataType::Int64();
+      wide_fields[3].type = DataType::UInt64();
+      auto wide = Schema::Make(wide_fields);
+      ASSERT_OK(wide);
+      std::vector<ScanPart> parts(1);
+      parts[0].segment = *seg;
+      const ScanSource widened(*wide, parts);
       const std::vector<Row> all = ReadRows({*seg});
       for (int64_t below : {0, 1, 4, 30, 90, 150, 200}) {  // k < below: none, 1/200 .. 3/4, all
         for (bool with_strings : {false, true}) {
@@ -292,14 +303,16 @@ TEST(Scan, SelectedRowsGatheredFromEncodedBlocksMatchTheReference) {
             want.push_back(std::move(o));
           }
           for (int threads : {1, 2}) {
-            spec.threads = threads;
-            SCOPED_TRACE(std::string(EncodingName(e)) + " page_bytes " + std::to_string(page_bytes) + " k < " +
-                         std::to_string(below) + " strings " + std::to_string(with_strings) + " threads " +
-                         std::to_string(threads));
-            auto got = ScanRows(*source, spec);
-            ASSERT_OK(got);
-            ASSERT_EQ(got->size(), want.size());
-            for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ((*got)[i], want[i]) << "row " << i;
+            for (const ScanSource* from : {static_cast<const ScanSource*>(&*source), &widened}) {
+              spec.threads = threads;
+              SCOPED_TRACE(std::string(EncodingName(e)) + " page_bytes " + std::to_string(page_bytes) + " k < " +
+                           std::to_string(below) + " strings " + std::to_string(with_strings) + " threads " +
+                           std::to_string(threads) + (from == &widened ? " widened" : ""));
+              auto got = ScanRows(*from, spec);
+              ASSERT_OK(got);
+              ASSERT_EQ(got->size(), want.size());
+              for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ((*got)[i], want[i]) << "row " << i;
+            }
           }
         }
       }
