@@ -105,18 +105,23 @@ inline bool AllBelow(const uint32_t* v, uint32_t n, uint32_t limit) {
   return over == 0;
 }
 
-// PeekBounds of a delta block of n >= 1 values v[j] = lo + j·min_delta +
-// (a partial sum of residuals), computed in W: `lo` (as W) is the first
-// value or a value <= it, `residuals` the exact sum of the residuals added
-// after it. The values never decrease and end at lo + (n-1)·min_delta +
-// residuals where min_delta read as T is >= 0 and that end does not pass
-// T's maximum (then no step wraps).
 // out[i] = prev + Σ_{j <= i} (step + in[j]) mod 2^bits for i < n: the
 // running value of the delta encodings. Returns out[n-1] (prev when n == 0).
 // in == out is allowed. An AVX2 variant where UseAvx2Kernels(); the
-// portable loop is the oracle (DP_PORTABLE_KERNELS=1).
+// portable loop below is the oracle (DP_PORTABLE_KERNELS=1).
 uint64_t RunningSum(const uint64_t* in, uint32_t n, uint64_t prev, uint64_t step, uint64_t* out);
 uint32_t RunningSum(const uint32_t* in, uint32_t n, uint32_t prev, uint32_t step, uint32_t* out);
+
+// The portable running sum, with values stored as T (T(W) narrows for
+// types narrower than their word): one add per value on the carried sum.
+template <typename W, typename T>
+W RunningSumLoop(const W* in, uint32_t n, W prev, W step, T* out) {
+  for (uint32_t i = 0; i < n; ++i) {
+    prev = W(prev + step + in[i]);
+    out[i] = T(prev);
+  }
+  return prev;
+}
 
 // The running value of a delta block into out (values of type T, whose word
 // W = WordOf<T> the residuals are): a vector scan where T is as wide as W.
@@ -125,14 +130,16 @@ W DeltaRun(const W* residuals, uint32_t n, W prev, W min_delta, T* out) {
   if constexpr (sizeof(T) == sizeof(W)) {
     return RunningSum(residuals, n, prev, min_delta, reinterpret_cast<W*>(out));
   } else {
-    for (uint32_t i = 0; i < n; ++i) {
-      prev = W(prev + min_delta + residuals[i]);
-      out[i] = T(prev);
-    }
-    return prev;
+    return RunningSumLoop(residuals, n, prev, min_delta, out);
   }
 }
 
+// PeekBounds of a delta block of n >= 1 values v[j] = lo + j·min_delta +
+// (a partial sum of residuals), computed in W: `lo` (as W) is the first
+// value or a value <= it, `residuals` the exact sum of the residuals added
+// after it. The values never decrease and end at lo + (n-1)·min_delta +
+// residuals where min_delta read as T is >= 0 and that end does not pass
+// T's maximum (then no step wraps).
 template <typename T>
 bool DeltaBlockBounds(WordOf<T> lo, WordOf<T> min_delta, uint32_t n, uint64_t residuals, int64_t* out_lo,
                       int64_t* out_hi) {

@@ -7,16 +7,6 @@
 namespace dp::format::internal {
 namespace {
 
-// The portable loop: one add per value on the carried sum.
-template <typename W>
-W RunningSumLoop(const W* in, uint32_t n, W prev, W step, W* out) {
-  for (uint32_t i = 0; i < n; ++i) {
-    prev = W(prev + step + in[i]);
-    out[i] = prev;
-  }
-  return prev;
-}
-
 #if DP_AVX2_FUNCTIONS
 // A vector of deltas is scanned in its register (shifts and a cross-lane
 // broadcast, off the carried chain); the carried sum then takes one add per

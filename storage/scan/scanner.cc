@@ -44,6 +44,7 @@ Result<std::unique_ptr<Scanner::Rep>> Scanner::Rep::Open(const ScanSource& sourc
                                    " is not in 1024..1048576");
   }
   rep->spec.batch_rows = (spec.batch_rows + 1023) / 1024 * 1024;
+  rep->threads = spec.threads > 0 ? spec.threads : int(std::max(1u, std::thread::hardware_concurrency()));
   DP_ASSIGN_OR_RETURN(rep->plan, internal::scan::MakePlan(source.schema(), spec, projection));
   std::vector<Field> fields;
   for (int f : rep->plan.projection) fields.push_back(source.schema().field(f));
@@ -137,13 +138,11 @@ void Scanner::Rep::Recycle(Owned& o) {
 
 Status Scanner::Rep::Fill() {
   // Morsels scanned ahead: `threads` x 2, bounded by the memory budget.
-  int threads = spec.threads;
-  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
   uint64_t row_bytes = 0;
   for (int f : plan.projection) row_bytes += std::max(plan.schema.field(f).type.byte_width(), 16) + 1;
   const uint64_t budget = spec.memory_budget > 0 ? spec.memory_budget : (1ull << 30);
   const uint64_t per_morsel = std::max<uint64_t>(1, row_bytes * internal::scan::kMorselRows);
-  size_t ahead = threads == 1 ? 1 : size_t(std::clamp<uint64_t>(budget / per_morsel, 1, uint64_t(threads) * 2));
+  size_t ahead = size_t(std::clamp<uint64_t>(budget / per_morsel, 1, uint64_t(threads) * 2));
   ahead = std::min(ahead, src.morsels.size() - next_morsel);
   std::vector<std::vector<Owned>> outs(ahead);
   std::vector<Counters> cs(ahead);
@@ -165,9 +164,8 @@ Result<bool> Scanner::Rep::Next(Batch* batch) {
   if (spec.limit && emitted >= *spec.limit) return false;
   Recycle(current);  // the consumer is done with it (see Batch)
   current = Owned();
-  const bool one_thread = spec.threads == 1 || (spec.threads <= 0 && std::thread::hardware_concurrency() <= 1);
   while (queue.empty()) {
-    if (one_thread) {
+    if (threads == 1) {
       if (!live) {
         if (next_morsel >= src.morsels.size()) return false;
         live = std::make_unique<MorselScan>(*this, next_morsel++, &counters);

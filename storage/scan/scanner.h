@@ -62,6 +62,7 @@ struct Scanner::Rep {
   internal::scan::Source src;
   Schema output;
   ScanSpec spec;
+  int threads = 1;  // spec.threads resolved (0: the hardware's)
   size_t next_morsel = 0;
   std::deque<Owned> queue;
   Owned current;  // the batch handed out last
@@ -74,7 +75,7 @@ struct Scanner::Rep {
   // again), reused by the next batches: their pages stay mapped, so a scan
   // does not fault in (and glibc does not map and trim) fresh memory for
   // every batch. Bounded by kMaxPooled; taken and given under pool_mu
-  // (ScanMorsel runs on several threads).
+  // (MorselScan runs on several threads).
   static constexpr size_t kMaxPooled = 64;
   std::mutex pool_mu;
   std::vector<Bytes> pool;
