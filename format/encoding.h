@@ -83,10 +83,10 @@ class PageAnalysis {
   // Reset() while encoders are given this analysis.
   void Reset(const PageValues& in);
 
-  // The position of the first occurrence of each distinct value, in order
-  // of first occurrence, if an encoder built the page's dictionary (values
-  // compared by bit pattern or bytes); nullptr if none was built, or the
-  // page has too many distinct values for one.
+  // The position of the first occurrence of each distinct value, in the
+  // order of the dictionary's entries (ascending by bit pattern or bytes),
+  // if an encoder built the page's dictionary; nullptr if none was built,
+  // or the page has too many distinct values for one.
   const std::vector<uint32_t>* distinct_positions() const;
 
   internal::PageAnalysisState& state() { return *state_; }

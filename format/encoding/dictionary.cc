@@ -159,17 +159,49 @@ class DictionaryDecoder final : public DictionaryDecoderBase<DictionaryDecoder<E
   CodeReader codes_;
 };
 
+// Puts the entries in ascending order of `less` (on value positions) and
+// renumbers the codes: pages of a column chunk with the same distinct
+// values then carry the same dictionary, whatever order the values came
+// in, and a reader that keeps state per code (a fused group-by) need not
+// fold it at every page (spec/format.md, dictionary (4), writer policy).
+template <typename Less>
+void SortEntries(Dictionary* dict, Less less) {
+  std::vector<uint32_t>& first = dict->first;
+  const auto d = uint32_t(first.size());
+  bool sorted = true;
+  for (uint32_t k = 1; k < d && sorted; ++k) sorted = less(first[k - 1], first[k]);
+  if (sorted) return;
+  std::vector<uint32_t> order(d);
+  for (uint32_t k = 0; k < d; ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return less(first[a], first[b]); });
+  std::vector<uint32_t> rank(d), sorted_first(d);
+  for (uint32_t r = 0; r < d; ++r) {
+    rank[order[r]] = r;
+    sorted_first[r] = first[order[r]];
+  }
+  first.swap(sorted_first);
+  for (uint32_t& c : dict->codes) c = rank[c];
+}
+
 }  // namespace
 
 bool BuildDictionary(const PageValues& in, DictionaryLimits limits, Dictionary* dict) {
   dict->codes.resize(in.count);
   dict->first.clear();
-  if (in.type == PhysicalType::kBytes) return BuildStrings(in.strings, in.count, limits, dict);
+  if (in.type == PhysicalType::kBytes) {
+    if (!BuildStrings(in.strings, in.count, limits, dict)) return false;
+    SortEntries(dict, [&](uint32_t a, uint32_t b) { return in.strings[a] < in.strings[b]; });
+    return true;
+  }
   return VisitBits(in.type, [&](auto b) {
     using B = decltype(b);
-    return BuildFixed(static_cast<const B*>(in.values), in.count, limits, dict);
+    const auto* v = static_cast<const B*>(in.values);
+    if (!BuildFixed(v, in.count, limits, dict)) return false;
+    SortEntries(dict, [&](uint32_t x, uint32_t y) { return v[x] < v[y]; });  // by bit pattern
+    return true;
   });
 }
+
 
 Status AppendDictionaryHead(const PageValues& in, const Dictionary& dict, uint32_t width_byte,
                             std::vector<uint8_t>* out) {

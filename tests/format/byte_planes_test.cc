@@ -93,16 +93,17 @@ TEST(BytePlanesLayout, DeltaAndDictionaryPlanesHeaders) {
 
   const Page strings = StringPage({"b", "a", "b", "b"});
   const std::vector<uint8_t> dict = testing::EncodeOrFail(Encoding::kDictionaryPlanes, strings);
-  // D = 2, 1 plane, table {"b", "a"} (4*3 + 2 bytes, pad8), descriptor, codes.
+  // D = 2, 1 plane, table {"a", "b"} (ascending: the writer's order; 4*3 +
+  // 2 bytes, pad8), descriptor, codes.
   EXPECT_EQ(Load32(dict, 0), 2u);
   EXPECT_EQ(dict[4], 1);
   EXPECT_EQ(Load32(dict, 8), 0u);
   EXPECT_EQ(Load32(dict, 12), 1u);
   EXPECT_EQ(Load32(dict, 16), 2u);
-  EXPECT_EQ(dict[20], 'b');
+  EXPECT_EQ(dict[20], 'a');
   EXPECT_EQ(Load32(dict, 24), 1u);
   EXPECT_EQ(dict[29], 1);     // 1 bit per code
-  EXPECT_EQ(dict[32], 0x02);  // codes 0, 1, 0, 0
+  EXPECT_EQ(dict[32], 0x0D);  // codes 1, 0, 1, 1
   EXPECT_EQ(dict.size(), 40u);
   ExpectRoundTrip(Encoding::kDictionaryPlanes, strings, dict);
 }

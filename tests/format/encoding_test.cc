@@ -283,11 +283,15 @@ TEST(EncodingLayout, Rle) {
 }
 
 TEST(EncodingLayout, Dictionary) {
-  // entries "b", "a" in order of first occurrence; codes 0, 1, 0 in 1 bit.
+  // Writer policy: entries in ascending order, "a", "b" (not "b", "a" of
+  // first occurrence); codes 1, 0, 1 in 1 bit.
   std::vector<uint8_t> expected =
-      Bytes({2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 'b', 'a', 0, 0});
+      Bytes({2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 'a', 'b', 0, 0});
   EXPECT_EQ(Encode(Encoding::kDictionary, StringPage({"b", "a", "b"})),
-            Concat(expected, Row0Block32(1, {0, 1, 0})));
+            Concat(expected, Row0Block32(1, {1, 0, 1})));
+  // Fixed width: ascending by bit pattern, 5 (0x0005) before -1 (0xFFFF).
+  EXPECT_EQ(Encode(Encoding::kDictionary, FixedPage<int16_t>(PhysicalType::kI16, {-1, 5, -1})),
+            Concat(Bytes({2, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0xFF, 0xFF, 0, 0, 0, 0}), Row0Block32(1, {1, 0, 1})));
   // One entry: code width 0, no code blocks at all.
   EXPECT_EQ(Encode(Encoding::kDictionary, FixedPage<float>(PhysicalType::kF32, {1.0f, 1.0f})),
             Bytes({1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x3F, 0, 0, 0, 0}));
