@@ -5,8 +5,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
+
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include "format/bitpack_internal.h"  // UseAvx2Kernels
 
@@ -61,6 +67,64 @@ void RangeTest(const T* v, uint32_t n, T l, T h, bool negate, uint8_t* out) {
 #endif
   RangeLoop(v, n, l, h, uint8_t(negate), out);
 }
+
+// The mask bytes (0 or 1) of rows [0, 64) as bits: SSE2 (the x86-64
+// baseline) moves 16 byte signs per instruction; elsewhere 8 bytes are
+// gathered into a byte by one multiply (byte k lands on bit 56 + k of the
+// product; the partial products do not overlap).
+inline uint64_t MaskBits64(const uint8_t* mask) {
+  uint64_t bits = 0;
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  for (int q = 0; q < 4; ++q) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask + 16 * q));
+    bits |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpgt_epi8(x, zero)))) << (16 * q);
+  }
+#else
+  for (int q = 0; q < 8; ++q) {
+    uint64_t w;
+    std::memcpy(&w, mask + 8 * q, 8);
+    bits |= ((w * 0x0102040810204080ull) >> 56) << (8 * q);
+  }
+#endif
+  return bits;
+}
+
+// The rows [i, n) one by one (fewer than 64).
+inline uint32_t SelectTail(const uint8_t* mask, uint32_t i, uint32_t n, uint32_t m, uint32_t* sel) {
+  for (; i < n; ++i) {
+    sel[m] = i;
+    m += mask[i];
+  }
+  return m;
+}
+
+#if DP_AVX2_FUNCTIONS
+// Each byte of a word's bits: its 8 offsets (format::kBitsOfByte) widened
+// and moved by the byte's first row, stored whole; the list advances by
+// the count (m <= i + b, so the 8 slots end within n). Measured with
+// random masks at 1 to 60% set: ~0.27 TSC cycles a row at every density;
+// the portable loop took 0.44-0.72 at 12% and 1.1-1.6 at 30-60%.
+__attribute__((target("avx2"))) uint32_t SelectRowsAvx2(const uint8_t* mask, uint32_t n, uint32_t* sel) {
+  uint32_t m = 0, i = 0;
+  const __m256i zero = _mm256_setzero_si256();
+  for (; i + 64 <= n; i += 64) {
+    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mask + i));
+    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mask + i + 32));
+    const uint64_t bits = uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_cmpgt_epi8(lo, zero)))) |
+                          uint64_t(uint32_t(_mm256_movemask_epi8(_mm256_cmpgt_epi8(hi, zero)))) << 32;
+    if (bits == 0) continue;
+    for (uint32_t b = 0; b < 64; b += 8) {
+      const uint32_t byte = uint32_t(bits >> b) & 0xff;
+      const __m128i o = _mm_load_si128(reinterpret_cast<const __m128i*>(format::kBitsOfByte.offsets[byte]));
+      const __m256i v = _mm256_add_epi32(_mm256_cvtepu16_epi32(o), _mm256_set1_epi32(int(i + b)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(sel + m), v);
+      m += format::kBitsOfByte.count[byte];
+    }
+  }
+  return SelectTail(mask, i, n, m, sel);
+}
+#endif
 
 // Nulls never match a leaf (but IS NULL).
 Status AndValid(const uint8_t* valid, uint32_t n, uint8_t* out) {
@@ -505,6 +569,39 @@ Status ParallelFor(int threads, size_t n, const std::function<Status(size_t)>& f
     arena.execute(body);
   }
   return first;
+}
+
+uint32_t SelectRowsPortable(const uint8_t* mask, uint32_t n, uint32_t* sel) {
+  if (mask == nullptr) {
+    for (uint32_t i = 0; i < n; ++i) sel[i] = i;
+    return n;
+  }
+  uint32_t m = 0, i = 0;
+  for (; i + 64 <= n; i += 64) {
+    uint64_t bits = MaskBits64(mask + i);
+    uint32_t set = 0;
+    for (int b = 0; b < 8; ++b) set += format::kBitsOfByte.count[(bits >> (8 * b)) & 0xff];
+    if (set < 16) {
+      for (; bits != 0; bits &= bits - 1) sel[m++] = i + uint32_t(std::countr_zero(bits));
+      continue;
+    }
+    // 8 bits at a time without a branch per row: all 8 slots written, the
+    // count advanced by the bits set (m + 8 <= i + b + 8 <= n).
+    for (uint32_t b = 0; b < 64; b += 8) {
+      const uint32_t byte = uint32_t(bits >> b) & 0xff;
+      const uint16_t* o = format::kBitsOfByte.offsets[byte];
+      for (int k = 0; k < 8; ++k) sel[m + k] = i + b + o[k];
+      m += format::kBitsOfByte.count[byte];
+    }
+  }
+  return SelectTail(mask, i, n, m, sel);
+}
+
+uint32_t SelectRows(const uint8_t* mask, uint32_t n, uint32_t* sel) {
+#if DP_AVX2_FUNCTIONS
+  if (mask != nullptr && format::internal::UseAvx2Kernels()) return SelectRowsAvx2(mask, n, sel);
+#endif
+  return SelectRowsPortable(mask, n, sel);
 }
 
 }  // namespace dp::internal::scan

@@ -7,9 +7,6 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #include <functional>
 #include <memory>
 #include <vector>
@@ -111,64 +108,15 @@ struct IdentityRows {
 };
 inline constexpr IdentityRows kIdentityRows;
 
-// The mask bytes (0 or 1) of rows [0, 64) as bits: SSE2 (the x86-64
-// baseline) moves 16 byte signs per instruction; elsewhere 8 bytes are
-// gathered into a byte by one multiply (byte k lands on bit 56 + k of the
-// product; the partial products do not overlap).
-inline uint64_t MaskBits64(const uint8_t* mask) {
-  uint64_t bits = 0;
-#if defined(__SSE2__)
-  const __m128i zero = _mm_setzero_si128();
-  for (int q = 0; q < 4; ++q) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mask + 16 * q));
-    bits |= uint64_t(uint32_t(_mm_movemask_epi8(_mm_cmpgt_epi8(x, zero)))) << (16 * q);
-  }
-#else
-  for (int q = 0; q < 8; ++q) {
-    uint64_t w;
-    std::memcpy(&w, mask + 8 * q, 8);
-    bits |= ((w * 0x0102040810204080ull) >> 56) << (8 * q);
-  }
-#endif
-  return bits;
-}
-
 // Writes the offsets of the rows of a window whose mask byte (0 or 1) is
 // set to sel (room for n) and returns how many; mask == nullptr: all n.
-// Inline: it runs once per window of the scanner and of the aggregator.
-// 64 rows at a time as a bit set: a sparse one (< 16 set) lists its bits
-// one by one (a loop as long as the selection: selective filters select
-// ~1 row in 15); a dense one goes 8 bits at a time through
-// format::kBitsOfByte without a branch per row: all 8 slots are written and
-// the count advances by the number set (m + 8 <= i + 8 <= n: within the n
-// slots of sel).
-inline uint32_t SelectRows(const uint8_t* mask, uint32_t n, uint32_t* sel) {
-  if (mask == nullptr) {
-    for (uint32_t i = 0; i < n; ++i) sel[i] = i;
-    return n;
-  }
-  uint32_t m = 0, i = 0;
-  for (; i + 64 <= n; i += 64) {
-    uint64_t bits = MaskBits64(mask + i);
-    uint32_t set = 0;
-    for (int b = 0; b < 8; ++b) set += format::kBitsOfByte.count[(bits >> (8 * b)) & 0xff];
-    if (set < 16) {
-      for (; bits != 0; bits &= bits - 1) sel[m++] = i + uint32_t(std::countr_zero(bits));
-      continue;
-    }
-    for (uint32_t b = 0; b < 64; b += 8) {
-      const uint32_t byte = uint32_t(bits >> b) & 0xff;
-      const uint16_t* o = format::kBitsOfByte.offsets[byte];
-      for (int k = 0; k < 8; ++k) sel[m + k] = i + b + o[k];
-      m += format::kBitsOfByte.count[byte];
-    }
-  }
-  for (; i < n; ++i) {
-    sel[m] = i;
-    m += mask[i];
-  }
-  return m;
-}
+// Runs once per window of the scanner and of the aggregator. 64 rows at a
+// time as a bit set; where UseAvx2Kernels(), every byte of it becomes 8
+// offsets in one vector store (the list advances by the bits set), at the
+// same cost at any density; the portable variant (the oracle) lists a
+// sparse word (< 16 set) bit by bit and a dense one 8 bits at a time.
+uint32_t SelectRows(const uint8_t* mask, uint32_t n, uint32_t* sel);
+uint32_t SelectRowsPortable(const uint8_t* mask, uint32_t n, uint32_t* sel);
 
 // Runs fn(i) for i in [0, n) on `threads` oneTBB workers (0 = all cores;
 // 1 = inline); the first error wins.

@@ -995,7 +995,8 @@ TEST(Scan, ApproxDistinctIsWithinTwoPercentAtScale) {
 }
 
 // SelectRows lists the set mask bytes in order, whether it takes a 64-row
-// word bit by bit (sparse) or 8 rows at a time (dense), and at any length.
+// word bit by bit (sparse) or 8 rows at a time (dense, and every word of
+// the AVX2 variant), and at any length.
 TEST(SelectRows, ListsTheSetRowsAtEveryDensityAndLength) {
   std::mt19937_64 rng(11);
   alignas(64) uint8_t mask[1024];
@@ -1008,9 +1009,12 @@ TEST(SelectRows, ListsTheSetRowsAtEveryDensityAndLength) {
       for (uint32_t i = 0; i < n; ++i) {
         if (mask[i]) want.push_back(i);
       }
-      const uint32_t m = internal::scan::SelectRows(mask, n, sel);
-      ASSERT_EQ(m, want.size()) << "n " << n << " density " << per_mille;
-      for (uint32_t i = 0; i < m; ++i) ASSERT_EQ(sel[i], want[i]) << "n " << n << " density " << per_mille;
+      // The dispatched variant (AVX2 where the CPU has it) and the oracle.
+      for (auto* select : {&internal::scan::SelectRows, &internal::scan::SelectRowsPortable}) {
+        const uint32_t m = select(mask, n, sel);
+        ASSERT_EQ(m, want.size()) << "n " << n << " density " << per_mille;
+        for (uint32_t i = 0; i < m; ++i) ASSERT_EQ(sel[i], want[i]) << "n " << n << " density " << per_mille;
+      }
     }
   }
   EXPECT_EQ(internal::scan::SelectRows(nullptr, 5, sel), 5u);
