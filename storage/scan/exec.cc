@@ -477,10 +477,15 @@ Status MorselExec::Eval(const Node& node, uint32_t n, uint8_t* out) {
   uint8_t* tmp = scratch_[depth_].data();
   ++depth_;
   for (size_t c = 1; c < node.children.size(); ++c) {
-    // Short-circuit per window: AND with nothing left / OR with everything.
-    uint32_t any = 0;
-    for (uint32_t i = 0; i < n; ++i) any += out[i];
-    if (is_and ? any == 0 : any == n) break;
+    // Short-circuit per window: AND with nothing left / OR with everything
+    // (mask bytes are 0 or 1: an OR / AND of the bytes, no widening sum).
+    uint8_t some = 0, all = 1;
+    if (is_and) {
+      for (uint32_t i = 0; i < n; ++i) some |= out[i];
+    } else {
+      for (uint32_t i = 0; i < n; ++i) all &= out[i];
+    }
+    if (is_and ? some == 0 : all == 1) break;
     const Node& child = node.children[c];
     if (child.kind == Node::Kind::kLeaf && child.leaf < 64 && ((is_and ? pass_ : fail_) >> child.leaf & 1)) {
       continue;  // AND with a leaf every row passes, OR with one none does
