@@ -779,16 +779,12 @@ TEST(Scan, FusedDictionaryKeyAggregatesMatchTheReference) {
   for (const auto& enc : encodings) {
     SCOPED_TRACE(enc ? std::string(EncodingName(*enc)) : std::string("automatic"));
     WriterOptions opt;
-    opt.sync = false;
     opt.page_rows = 4096;
     opt.row_group_rows = 50'000;  // partial pages and blocks at row-group ends
     opt.force_encoding = enc;
-    const std::string file = dir.File("f" + std::to_string(enc ? int(*enc) : 0) + ".dpc");
-    auto w = SegmentWriter::Create(file, *schema, opt);
-    ASSERT_OK(w);
-    for (const Row& r : rows) ASSERT_OK((*w)->AppendRow(r));
-    ASSERT_OK((*w)->Finish());
-    auto source = ScanSource::FromSegments({*Segment::Open(file)});
+    auto seg = WriteSegment(dir.File("f" + std::to_string(enc ? int(*enc) : 0) + ".dpc"), *schema, rows, opt);
+    ASSERT_OK(seg);
+    auto source = ScanSource::FromSegments({*seg});
     AggregateSpec agg;
     agg.group_by = {"g"};
     const std::vector<Aggregate> with_float = {Aggregate::Count(),  Aggregate::CountValid("s"), Aggregate::Sum("v"),
@@ -829,15 +825,11 @@ TEST(Scan, FusedCellsAcrossPagesOfSameAndChangedDictionariesMatchTheReference) {
   for (Encoding enc : {Encoding::kDictionarySparse, Encoding::kDictionaryRadix}) {
     SCOPED_TRACE(std::string(EncodingName(enc)));
     WriterOptions opt;
-    opt.sync = false;
     opt.page_rows = kPage;
     opt.force_encoding = enc;
-    const std::string file = dir.File("p" + std::to_string(int(enc)) + ".dpc");
-    auto w = SegmentWriter::Create(file, *schema, opt);
-    ASSERT_OK(w);
-    for (const Row& r : rows) ASSERT_OK((*w)->AppendRow(r));
-    ASSERT_OK((*w)->Finish());
-    auto source = ScanSource::FromSegments({*Segment::Open(file)});
+    auto seg = WriteSegment(dir.File("p" + std::to_string(int(enc)) + ".dpc"), *schema, rows, opt);
+    ASSERT_OK(seg);
+    auto source = ScanSource::FromSegments({*seg});
     AggregateSpec agg;
     agg.group_by = {"g"};
     agg.aggregates = {Aggregate::Count(), Aggregate::Sum("v"), Aggregate::Sum("x"), Aggregate::Avg("x")};
