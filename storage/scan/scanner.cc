@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 namespace dp {
@@ -136,48 +137,109 @@ void Scanner::Rep::Recycle(Owned& o) {
   }
 }
 
-Status Scanner::Rep::Fill() {
-  // Morsels scanned ahead: `threads` x 2, bounded by the memory budget.
-  uint64_t row_bytes = 0;
-  for (int f : plan.projection) row_bytes += std::max(plan.schema.field(f).type.byte_width(), 16) + 1;
-  const uint64_t budget = spec.memory_budget > 0 ? spec.memory_budget : (1ull << 30);
-  const uint64_t per_morsel = std::max<uint64_t>(1, row_bytes * internal::scan::kMorselRows);
-  size_t ahead = size_t(std::clamp<uint64_t>(budget / per_morsel, 1, uint64_t(threads) * 2));
-  ahead = std::min(ahead, src.morsels.size() - next_morsel);
-  std::vector<std::vector<Owned>> outs(ahead);
-  std::vector<Counters> cs(ahead);
-  const size_t first = next_morsel;
-  DP_RETURN_IF_ERROR(internal::scan::ParallelFor(threads, ahead, [&](size_t i) {
-    return MorselScan(*this, first + i, &cs[i]).Step(&outs[i], false);
-  }));
-  next_morsel += ahead;
-  for (size_t i = 0; i < ahead; ++i) {
-    counters.Add(cs[i]);
-    for (Owned& o : outs[i]) queue.push_back(std::move(o));
+Scanner::Rep::Producer::Producer(Rep& rep, int threads, size_t window)
+    : rep_(rep), window_(std::max<size_t>(1, window)), slots_(rep.src.morsels.size()) {
+  const size_t n = std::min<size_t>(size_t(threads), slots_.size());
+  workers_.reserve(n);
+  for (size_t t = 0; t < n; ++t) {
+    try {
+      workers_.emplace_back([this] { Work(); });
+    } catch (const std::system_error&) {
+      break;  // out of threads: fewer workers, or Take() scans inline
+    }
   }
-  return Status::OK();
+}
+
+Scanner::Rep::Producer::~Producer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  room_cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void Scanner::Rep::Producer::Work() {
+  while (true) {
+    size_t index;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      room_cv_.wait(lock, [&] { return stop_ || claimed_ >= slots_.size() || claimed_ < taken_ + window_; });
+      if (stop_ || claimed_ >= slots_.size()) return;
+      index = claimed_++;
+    }
+    // The slot is this worker's alone until it is marked done.
+    Slot& slot = slots_[index];
+    slot.status = MorselScan(rep_, index, &slot.counters).Step(&slot.batches, false);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      slot.done = true;
+    }
+    done_cv_.notify_all();
+  }
+}
+
+Status Scanner::Rep::Producer::Take(size_t index, std::vector<Owned>* out, Counters* counters) {
+  if (workers_.empty()) return MorselScan(rep_, index, counters).Step(out, false);
+  Slot& slot = slots_[index];
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return slot.done; });
+    taken_ = index + 1;
+  }
+  room_cv_.notify_all();
+  *out = std::move(slot.batches);
+  *counters = slot.counters;
+  return std::move(slot.status);
+}
+
+Result<bool> Scanner::Rep::Refill() {
+  if (threads == 1) {
+    if (!live) {
+      if (next_morsel >= src.morsels.size()) return false;
+      live = std::make_unique<MorselScan>(*this, next_morsel++, &counters);
+    }
+    std::vector<Owned> out;
+    DP_RETURN_IF_ERROR(live->Step(&out, true));
+    for (Owned& o : out) queue.push_back(std::move(o));
+    if (live->done()) live.reset();
+    return true;
+  }
+  if (next_morsel >= src.morsels.size()) return false;
+  if (!producer) {
+    // Morsels scanned ahead: `threads` x 2, bounded by the memory budget.
+    uint64_t row_bytes = 0;
+    for (int f : plan.projection) row_bytes += std::max(plan.schema.field(f).type.byte_width(), 16) + 1;
+    const uint64_t budget = spec.memory_budget > 0 ? spec.memory_budget : (1ull << 30);
+    const uint64_t per_morsel = std::max<uint64_t>(1, row_bytes * internal::scan::kMorselRows);
+    const auto window = size_t(std::clamp<uint64_t>(budget / per_morsel, 1, uint64_t(threads) * 2));
+    producer = std::make_unique<Producer>(*this, threads, window);
+  }
+  std::vector<Owned> out;
+  Counters cs;
+  const Status st = producer->Take(next_morsel++, &out, &cs);
+  counters.Add(cs);
+  DP_RETURN_IF_ERROR(st);
+  for (Owned& o : out) queue.push_back(std::move(o));
+  return true;
 }
 
 Result<bool> Scanner::Rep::Next(Batch* batch) {
   batch->num_rows = 0;
   batch->columns.clear();
+  // An error ends the scan for good: a later call must not go on with the
+  // morsels after the one that failed as if its rows were not there.
+  if (!failed.ok()) return failed;
   if (spec.limit && emitted >= *spec.limit) return false;
   Recycle(current);  // the consumer is done with it (see Batch)
   current = Owned();
   while (queue.empty()) {
-    if (threads == 1) {
-      if (!live) {
-        if (next_morsel >= src.morsels.size()) return false;
-        live = std::make_unique<MorselScan>(*this, next_morsel++, &counters);
-      }
-      std::vector<Owned> out;
-      DP_RETURN_IF_ERROR(live->Step(&out, true));
-      for (Owned& o : out) queue.push_back(std::move(o));
-      if (live->done()) live.reset();
-      continue;
+    Result<bool> more = Refill();
+    if (!more.ok()) {
+      failed = more.status();
+      return failed;
     }
-    if (next_morsel >= src.morsels.size()) return false;
-    DP_RETURN_IF_ERROR(Fill());
+    if (!*more) return false;
   }
   current = std::move(queue.front());
   queue.pop_front();

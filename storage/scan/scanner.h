@@ -3,9 +3,11 @@
 // in row order.
 #pragma once
 
+#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -68,6 +70,7 @@ struct Scanner::Rep {
   Owned current;  // the batch handed out last
   uint64_t emitted = 0;
   internal::scan::Counters counters;
+  Status failed;  // the error that ended the scan; Next() returns it again
 
  private:
   using Bytes = std::vector<uint8_t, NoZeroAllocator<uint8_t>>;
@@ -99,11 +102,52 @@ struct Scanner::Rep {
     Owned cur_;
   };
 
+  // Scans more batches into `queue`; false when no morsel is left.
+  Result<bool> Refill();
+
   // One thread: the morsel being scanned. Batches are cut from it one at a
   // time as the consumer asks, so a batch is read while it is still in
   // cache, not after the rest of its morsel has pushed it out.
   std::unique_ptr<MorselScan> live;
-  Status Fill();  // scans the next morsels into `queue` (threads > 1)
+
+  // More threads: `threads` workers scan morsels ahead of the consumer,
+  // at most `window` morsels past the last one it took, each into its own
+  // slot; the consumer takes the slots in morsel order. The workers never
+  // wait for the consumer to drain a round (the fills of rounds of
+  // `threads` x 2 morsels that came before left the cores idle at every
+  // round's end and while the consumer read).
+  class Producer {
+   public:
+    Producer(Rep& rep, int threads, size_t window);
+    ~Producer();  // stops the workers after their current morsel, joins them
+    Producer(const Producer&) = delete;
+    Producer& operator=(const Producer&) = delete;
+    // The batches and counters of morsel `index` (taken in order, each
+    // once), waiting until a worker has scanned it; its error if it failed.
+    Status Take(size_t index, std::vector<Owned>* out, internal::scan::Counters* counters);
+
+   private:
+    struct Slot {
+      bool done = false;
+      Status status;
+      std::vector<Owned> batches;
+      internal::scan::Counters counters;
+    };
+    void Work();
+
+    Rep& rep_;
+    const size_t window_;
+    std::mutex mu_;
+    std::condition_variable done_cv_;  // a slot was filled
+    std::condition_variable room_cv_;  // the consumer took a slot, or stop
+    size_t claimed_ = 0;               // morsels handed to workers
+    size_t taken_ = 0;                 // morsels handed to the consumer
+    bool stop_ = false;
+    std::vector<Slot> slots_;          // by morsel
+    std::vector<std::thread> workers_;
+  };
+  // Last: destroyed first, while everything its workers read still lives.
+  std::unique_ptr<Producer> producer;
 };
 
 }  // namespace dp

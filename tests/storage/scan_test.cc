@@ -842,6 +842,74 @@ TEST(Scan, FusedCellsAcrossPagesOfSameAndChangedDictionariesMatchTheReference) {
   }
 }
 
+// The Scanner's workers run ahead of the consumer: a corrupt page in a
+// later morsel must end the scan with its error, after exactly the rows
+// before that morsel, in order, at any thread count, and every later call
+// must return it again (not the rows after it); and a scanner dropped
+// after one batch, with workers still scanning ahead, must stop them.
+TEST(Scan, ACorruptPageInALaterMorselEndsTheScanInOrder) {
+  TempDir dir;
+  auto schema = Schema::Make({{"v", DataType::Int64(), false}});
+  constexpr uint64_t kMorsel = 128 * 1024;
+  std::vector<Row> rows;
+  std::mt19937_64 rng(5);
+  for (uint64_t i = 0; i < 5 * kMorsel; ++i) rows.push_back({Value::Int(int64_t(rng() % 1'000'000'007))});
+  WriterOptions opt;
+  opt.page_rows = 16 * 1024;
+  const std::string path = dir.File("s.dpc");
+  auto seg = WriteSegment(path, *schema, rows, opt);
+  ASSERT_OK(seg);
+  // A byte in the middle of the first page of morsel 3.
+  auto chunk = (*seg)->column_chunk(0, 0);
+  ASSERT_OK(chunk);
+  uint64_t at = 0;
+  for (const PageMeta& p : chunk->pages) {
+    if (p.first_row == 3 * kMorsel) at = p.offset + p.stored_size / 2;
+  }
+  ASSERT_GT(at, 0u);
+  std::vector<uint8_t> bytes = ReadFileBytes(path);
+  bytes[at] ^= 0x5A;
+  const std::string bad = dir.File("bad.dpc");
+  WriteFileBytes(bad, bytes);
+  auto bad_seg = Segment::Open(bad);
+  ASSERT_OK(bad_seg);
+  auto source = ScanSource::FromSegments({*bad_seg});
+  ASSERT_OK(source);
+  for (int threads : {1, 2, 3, 8}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    ScanSpec spec;
+    spec.threads = threads;
+    auto scanner = Scanner::Open(*source, spec);
+    ASSERT_OK(scanner);
+    Batch batch;
+    uint64_t got = 0;
+    Status error;
+    while (true) {
+      auto more = (*scanner)->Next(&batch);
+      if (!more.ok()) {
+        error = more.status();
+        break;
+      }
+      ASSERT_TRUE(*more) << "the scan ended without the corruption";
+      for (size_t r = 0; r < batch.num_rows; ++r) {
+        ASSERT_EQ(batch.columns[0].GetValue(r), rows[got + r][0]) << "row " << got + r;
+      }
+      got += batch.num_rows;
+    }
+    EXPECT_EQ(got, 3 * kMorsel);
+    EXPECT_TRUE(error.IsCorruption()) << error.ToString();
+    EXPECT_NE(error.ToString().find(bad), std::string::npos) << error.ToString();
+    // The error stays: no later call skips the failed morsel's rows.
+    auto again = (*scanner)->Next(&batch);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.status().ToString(), error.ToString());
+
+    auto early = Scanner::Open(*source, spec);
+    ASSERT_OK(early);
+    ASSERT_OK((*early)->Next(&batch));
+  }
+}
+
 TEST(Scan, EmptyInputGivesOneRowWithoutKeys) {
   TempDir dir;
   auto source = ScanSource::FromSegments({SortedSegment(dir, "e.dpc", 10)});

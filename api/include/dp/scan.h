@@ -192,7 +192,9 @@ struct ScanSpec {
   // Scanner: batches in row order (otherwise row order is still kept today,
   // but callers must not rely on it).
   bool ordered = true;
-  // Worker threads (oneTBB); 0 = all cores. Results never depend on it.
+  // Worker threads (oneTBB for RunAggregate; the Scanner's own threads,
+  // which scan ahead of the consumer); 0 = all cores. Results never depend
+  // on it.
   int threads = 0;
   // Rows per output batch (Scanner): 1024..1,048,576, rounded up to 1024.
   uint32_t batch_rows = 16 * 1024;
@@ -264,7 +266,8 @@ class Scanner {
   Scanner& operator=(const Scanner&) = delete;
 
   // Fills `batch` with the next non-empty batch of matching rows; false at
-  // the end. Errors (corrupt pages, failed opens) name the file/column/page.
+  // the end. Errors (corrupt pages, failed opens) name the file/column/page
+  // and end the scan: every later call returns the same error.
   Result<bool> Next(Batch* batch);
 
   const Schema& output_schema() const;  // the projected fields
