@@ -194,7 +194,9 @@ struct ScanSpec {
   bool ordered = true;
   // Worker threads (oneTBB for RunAggregate; the Scanner's own threads,
   // which scan ahead of the consumer); 0 = all cores. Results never depend
-  // on it.
+  // on it. Each Scanner with threads > 1 starts that many threads of its
+  // own for its life (not a pool shared with other scans): a server running
+  // many scans at once should give each a small count.
   int threads = 0;
   // Rows per output batch (Scanner): 1024..1,048,576, rounded up to 1024.
   uint32_t batch_rows = 16 * 1024;
