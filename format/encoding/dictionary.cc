@@ -202,7 +202,6 @@ bool BuildDictionary(const PageValues& in, DictionaryLimits limits, Dictionary* 
   });
 }
 
-
 Status AppendDictionaryHead(const PageValues& in, const Dictionary& dict, uint32_t width_byte,
                             std::vector<uint8_t>* out) {
   const auto size = uint32_t(dict.first.size());

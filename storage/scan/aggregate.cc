@@ -973,8 +973,7 @@ class MorselAggregator {
     std::vector<uint64_t> cells;      // [key code * df + float code]
     std::vector<uint64_t> lanes;      // [lane * key codes + key code], see KeyRows
     uint32_t lane_code = 0;           // the float code the rows in lanes count as
-    std::vector<uint32_t> moved;      // [lane][key code * df + float code]: rows in lanes of another code
-    uint32_t moved_lanes = 0;         // lanes of moved: MovedLanes()
+    std::vector<uint32_t> moved;      // [MovedLanes(cells)][key code * df + float code]: rows in lanes of another code
     std::vector<double> next_floats;  // scratch: the float entries of a new page
     bool lanes_dirty = false;
     uint64_t rows = 0;                // added to the cells since the last fold
@@ -1066,10 +1065,9 @@ class MorselAggregator {
       if (!same_float) f.float_values.swap(f.next_floats);
       if (f.cells.size() != size_t(dk) * df || f.df != df) {
         f.df = df;
-        f.moved_lanes = MovedLanes(size_t(dk) * df);
         f.cells.assign(size_t(dk) * df, 0);
         f.lanes.assign(size_t(dk) * kLanes, 0);
-        f.moved.assign(f.moved_lanes * size_t(dk) * df, 0);
+        f.moved.assign(MovedLanes(f.cells.size()) * f.cells.size(), 0);
       }
     }
     const uint32_t m = mask == nullptr ? n : SelectRows(mask, n, sel_);
@@ -1124,7 +1122,7 @@ class MorselAggregator {
     if (sparse != nullptr) {
       // Counted as the dominant code by the pass over all rows; FoldLanes
       // moves them to their codes.
-      auto move = f.moved_lanes == 1 ? &MoveExceptions<1> : &MoveExceptions<kLanes>;
+      auto move = MovedLanes(f.cells.size()) == 1 ? &MoveExceptions<1> : &MoveExceptions<kLanes>;
       move(f.moved.data(), size_t(dk) * df, kcodes, df, sparse->offsets, sparse->codes, sparse->exceptions);
     }
     return true;
@@ -1227,7 +1225,7 @@ class MorselAggregator {
     for (size_t k = 0; k < dk; ++k) {
       uint64_t* __restrict c = f.cells.data() + k * df;
       uint64_t total = 0;
-      for (uint32_t l = 0; l < f.moved_lanes; ++l) {
+      for (uint32_t l = 0, lanes = MovedLanes(f.cells.size()); l < lanes; ++l) {
         uint32_t* __restrict moved = f.moved.data() + l * stride + k * df;
         for (size_t j = 0; j < df; ++j) {
           c[j] += moved[j];

@@ -4,9 +4,7 @@
 // morsel and evaluating the predicate over windows of <= 1024 rows.
 #pragma once
 
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <vector>
