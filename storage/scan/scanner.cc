@@ -5,6 +5,19 @@
 #include <system_error>
 #include <thread>
 
+// oneTBB is not built with ThreadSanitizer, which therefore cannot see the
+// handoff of a task's closure to a TBB worker and would report it as a race.
+// Under TSan the Producer's tasks run on threads of their own instead; the
+// claims, slots and stop they share are under State::mu either way, so TSan
+// checks the same protocol.
+#if defined(__SANITIZE_THREAD__)
+#define DP_SCANNER_OWN_THREADS 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DP_SCANNER_OWN_THREADS 1
+#endif
+#endif
+
 namespace dp {
 
 using internal::scan::ColumnCursor;
@@ -138,56 +151,81 @@ void Scanner::Rep::Recycle(Owned& o) {
 }
 
 Scanner::Rep::Producer::Producer(Rep& rep, int threads, size_t window)
-    : rep_(rep), window_(std::max<size_t>(1, window)), slots_(rep.src.morsels.size()) {
-  const size_t n = std::min<size_t>(size_t(threads), slots_.size());
-  workers_.reserve(n);
-  for (size_t t = 0; t < n; ++t) {
-    try {
-      workers_.emplace_back([this] { Work(); });
-    } catch (const std::system_error&) {
-      break;  // out of threads: fewer workers, or Take() scans inline
-    }
-  }
+    : rep_(rep),
+      window_(std::max<size_t>(1, window)),
+      max_tasks_(std::max(1, threads - 1)),
+      state_(std::make_shared<State>()),
+      arena_(threads) {  // one slot of `threads` stays for a thread that enters it: the tasks get threads - 1
+  state_->slots.resize(rep.src.morsels.size());
+  std::lock_guard<std::mutex> lock(state_->mu);
+  Launch();
 }
 
 Scanner::Rep::Producer::~Producer() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  room_cv_.notify_all();
-  for (std::thread& t : workers_) t.join();
+  std::unique_lock<std::mutex> lock(state_->mu);
+  state_->stop = true;
+  state_->cv.wait(lock, [&] { return state_->scanning == 0; });
 }
 
-void Scanner::Rep::Producer::Work() {
-  while (true) {
-    size_t index;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      room_cv_.wait(lock, [&] { return stop_ || claimed_ >= slots_.size() || claimed_ < taken_ + window_; });
-      if (stop_ || claimed_ >= slots_.size()) return;
-      index = claimed_++;
+void Scanner::Rep::Producer::Launch() {
+  State& st = *state_;
+  const size_t end = std::min(st.slots.size(), st.taken + window_);
+  for (size_t room = end > st.claimed ? end - st.claimed : 0; st.tasks < max_tasks_ && room > 0; --room) {
+    ++st.tasks;
+    auto task = [&rep = rep_, state = state_, window = window_] { Task(rep, state, window); };
+#ifdef DP_SCANNER_OWN_THREADS
+    try {
+      std::thread(std::move(task)).detach();
+    } catch (const std::system_error&) {
+      --st.tasks;  // the consumer scans what no task takes
+      return;
     }
-    // The slot is this worker's alone until it is marked done.
-    Slot& slot = slots_[index];
-    slot.status = MorselScan(rep_, index, &slot.counters).Step(&slot.batches, false);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      slot.done = true;
-    }
-    done_cv_.notify_all();
+#else
+    arena_.enqueue(std::move(task));
+#endif
   }
+}
+
+void Scanner::Rep::Producer::Task(Rep& rep, const std::shared_ptr<State>& state, size_t window) {
+  State& st = *state;
+  std::unique_lock<std::mutex> lock(st.mu);
+  while (!st.stop && st.claimed < std::min(st.slots.size(), st.taken + window)) {
+    const size_t index = st.claimed++;
+    ++st.scanning;
+    lock.unlock();
+    // The slot is this task's alone until it is marked done.
+    Slot& slot = st.slots[index];
+    slot.status = MorselScan(rep, index, &slot.counters).Step(&slot.batches, false);
+    lock.lock();
+    slot.done = true;
+    --st.scanning;
+    st.cv.notify_all();
+  }
+  --st.tasks;
 }
 
 Status Scanner::Rep::Producer::Take(size_t index, std::vector<Owned>* out, Counters* counters) {
-  if (workers_.empty()) return MorselScan(rep_, index, counters).Step(out, false);
-  Slot& slot = slots_[index];
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return slot.done; });
-    taken_ = index + 1;
+  State& st = *state_;
+  Slot& slot = st.slots[index];
+  std::unique_lock<std::mutex> lock(st.mu);
+  // While the slot is not done, the consumer is one of the scanners: it
+  // takes the next morsel no task has claimed (this one first, if none
+  // has), and only waits when every morsel in the window is claimed.
+  while (!slot.done) {
+    if (st.claimed < std::min(st.slots.size(), index + window_)) {
+      const size_t ahead = st.claimed++;
+      lock.unlock();
+      Slot& s = st.slots[ahead];
+      s.status = MorselScan(rep_, ahead, &s.counters).Step(&s.batches, false);
+      lock.lock();
+      s.done = true;
+      continue;
+    }
+    st.cv.wait(lock);
   }
-  room_cv_.notify_all();
+  st.taken = index + 1;
+  Launch();
+  lock.unlock();
   *out = std::move(slot.batches);
   *counters = slot.counters;
   return std::move(slot.status);

@@ -7,7 +7,8 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <thread>
+
+#include <tbb/task_arena.h>
 #include <utility>
 #include <vector>
 
@@ -110,20 +111,27 @@ struct Scanner::Rep {
   // cache, not after the rest of its morsel has pushed it out.
   std::unique_ptr<MorselScan> live;
 
-  // More threads: `threads` workers scan morsels ahead of the consumer,
-  // at most `window` morsels past the last one it took, each into its own
-  // slot; the consumer takes the slots in morsel order. The workers never
-  // wait for the consumer to drain a round (the fills of rounds of
-  // `threads` x 2 morsels that came before left the cores idle at every
-  // round's end and while the consumer read).
+  // More threads: morsels are scanned ahead of the consumer by oneTBB
+  // tasks in an arena of `threads` slots, one of them kept for the
+  // consumer: every Scanner of the process draws on the one TBB worker
+  // pool instead of starting threads of its own. Tasks scan at most
+  // `window` morsels past the last one the consumer took, each into its own
+  // slot; the consumer takes the slots in morsel order, and while the one
+  // it needs is not done it scans the next unclaimed morsel of the window
+  // itself (so `threads` scan at once: threads - 1 tasks and the consumer,
+  // and a pool with no free worker still makes progress). Tasks never
+  // block: one that finds no room left ends, and Take() starts another when
+  // room comes back. The tasks share the slots through `State` (a
+  // shared_ptr), so one that only starts after the Scanner is gone finds
+  // `stop` set and touches nothing else.
   class Producer {
    public:
     Producer(Rep& rep, int threads, size_t window);
-    ~Producer();  // stops the workers after their current morsel, joins them
+    ~Producer();  // stops the tasks; waits for those in a morsel to finish it
     Producer(const Producer&) = delete;
     Producer& operator=(const Producer&) = delete;
     // The batches and counters of morsel `index` (taken in order, each
-    // once), waiting until a worker has scanned it; its error if it failed.
+    // once), scanned by a task or by the consumer; its error if it failed.
     Status Take(size_t index, std::vector<Owned>* out, internal::scan::Counters* counters);
 
    private:
@@ -133,18 +141,25 @@ struct Scanner::Rep {
       std::vector<Owned> batches;
       internal::scan::Counters counters;
     };
-    void Work();
+    struct State {
+      std::mutex mu;
+      std::condition_variable cv;  // a slot was filled, or a task left its morsel
+      bool stop = false;
+      size_t claimed = 0;   // morsels handed out (to tasks or the consumer)
+      size_t taken = 0;     // morsels handed to the consumer
+      int tasks = 0;        // tasks started and not ended
+      int scanning = 0;     // tasks inside a morsel (they read the Rep)
+      std::vector<Slot> slots;  // by morsel
+    };
+    // Starts tasks while there is room for them (under the lock).
+    void Launch();
+    static void Task(Rep& rep, const std::shared_ptr<State>& state, size_t window);
 
     Rep& rep_;
     const size_t window_;
-    std::mutex mu_;
-    std::condition_variable done_cv_;  // a slot was filled
-    std::condition_variable room_cv_;  // the consumer took a slot, or stop
-    size_t claimed_ = 0;               // morsels handed to workers
-    size_t taken_ = 0;                 // morsels handed to the consumer
-    bool stop_ = false;
-    std::vector<Slot> slots_;          // by morsel
-    std::vector<std::thread> workers_;
+    const int max_tasks_;
+    std::shared_ptr<State> state_;
+    tbb::task_arena arena_;
   };
   // Last: destroyed first, while everything its workers read still lives.
   std::unique_ptr<Producer> producer;

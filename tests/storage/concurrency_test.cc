@@ -649,5 +649,93 @@ TEST_F(ConcurrencyTest, SharedSnapshotFirstTouchFromManyThreads) {
   }
 }
 
+// Scanners with threads > 1 scan ahead on oneTBB tasks (one worker pool for
+// the process; under TSan, which cannot see oneTBB's handoffs, on threads
+// of their own with the same claims and slots). Many scanners are open at
+// once, consumed from several threads at once, and some are dropped with
+// their tasks in flight: every drained scanner returns every row once, in
+// order, and the process does not grow a thread per scanner and thread.
+TEST(ScannerPool, ManyScannersConsumedAtOnceShareTheWorkers) {
+  TempDir tmp;
+  constexpr size_t kRows = 5 * 128 * 1024 + 777;  // 6 morsels
+  std::vector<int64_t> v(kRows);
+  std::mt19937_64 rng(11);
+  for (int64_t& x : v) x = int64_t(rng() >> 20);
+  auto schema = Schema::Make({{"v", DataType::Int64(), false}});
+  ASSERT_OK(schema);
+  const std::string path = tmp.File("s.dpc");
+  {
+    auto w = SegmentWriter::Create(path, *schema, {.page_rows = 16 * 1024, .sync = false});
+    ASSERT_OK(w);
+    ASSERT_OK((*w)->Append({ColumnData::Of<int64_t>(v)}));
+    ASSERT_OK((*w)->Finish());
+  }
+  auto seg = Segment::Open(path);
+  ASSERT_OK(seg);
+  auto source = ScanSource::FromSegments({std::shared_ptr<const Segment>(std::move(*seg))});
+  ASSERT_OK(source);
+  auto count_threads = [] {
+    return std::distance(fs::directory_iterator("/proc/self/task"), fs::directory_iterator());
+  };
+  const auto threads_before = count_threads();
+
+  constexpr int kScanners = 24, kConsumers = 4;
+  std::vector<std::unique_ptr<Scanner>> scanners;
+  std::vector<uint64_t> got(kScanners, 0);
+  for (int i = 0; i < kScanners; ++i) {
+    ScanSpec spec;
+    spec.threads = 8;
+    spec.batch_rows = 8 * 1024;
+    spec.memory_budget = 8 << 20;  // 3 morsels ahead: the rest wait for room
+    auto sc = Scanner::Open(*source, spec);
+    ASSERT_OK(sc);
+    dp::Batch batch;
+    auto more = (*sc)->Next(&batch);  // starts its tasks
+    ASSERT_OK(more);
+    ASSERT_TRUE(*more);
+    for (size_t r = 0; r < batch.num_rows; ++r) ASSERT_EQ(batch.columns[0].values<int64_t>()[r], v[r]);
+    got[i] = batch.num_rows;
+    scanners.push_back(std::move(*sc));
+  }
+#ifndef DP_CONCURRENCY_TSAN
+  // 24 scanners x 8 threads of their own would be 192 more.
+  const long cores = long(std::max(2u, std::thread::hardware_concurrency()));
+  EXPECT_LE(count_threads() - threads_before, cores + 2) << "threads before: " << threads_before;
+#endif
+  // Every third scanner is dropped with its tasks in flight.
+  for (int i = 0; i < kScanners; i += 3) scanners[i].reset();
+  std::vector<std::thread> consumers;
+  for (int t = 0; t < kConsumers; ++t) {
+    consumers.emplace_back([&, t] {
+      // Round robin over this consumer's scanners, a batch at a time.
+      for (bool any = true; any;) {
+        any = false;
+        for (int i = t; i < kScanners; i += kConsumers) {
+          if (!scanners[i] || got[i] == kRows) continue;
+          dp::Batch batch;
+          auto more = scanners[i]->Next(&batch);
+          ASSERT_TRUE(more.ok()) << more.status().ToString();
+          if (!*more) continue;
+          const auto b = batch.columns[0].values<int64_t>();
+          for (size_t r = 0; r < batch.num_rows; ++r) {
+            ASSERT_EQ(b[r], v[got[i] + r]) << "scanner " << i << " row " << got[i] + r;
+          }
+          got[i] += batch.num_rows;
+          any = true;
+        }
+      }
+    });
+  }
+  for (std::thread& t : consumers) t.join();
+  for (int i = 0; i < kScanners; ++i) {
+    if (!scanners[i]) continue;
+    EXPECT_EQ(got[i], kRows) << "scanner " << i;
+    dp::Batch batch;
+    auto more = scanners[i]->Next(&batch);
+    ASSERT_OK(more);
+    EXPECT_FALSE(*more);
+  }
+}
+
 }  // namespace
 }  // namespace dp::testing

@@ -192,11 +192,12 @@ struct ScanSpec {
   // Scanner: batches in row order (otherwise row order is still kept today,
   // but callers must not rely on it).
   bool ordered = true;
-  // Worker threads (oneTBB for RunAggregate; the Scanner's own threads,
-  // which scan ahead of the consumer); 0 = all cores. Results never depend
-  // on it. Each Scanner with threads > 1 starts that many threads of its
-  // own for its life (not a pool shared with other scans): a server running
-  // many scans at once should give each a small count.
+  // Threads that scan at once; 0 = all cores. Results never depend on it.
+  // The work runs on oneTBB's worker pool, one per process, shared by every
+  // scan: RunAggregate's calling thread and a Scanner's consumer (inside
+  // Next(), scanning ahead while the batch it needs is not ready) are one of
+  // the `threads`, pool workers the others. Many concurrent scans therefore
+  // share the cores instead of each starting threads of its own.
   int threads = 0;
   // Rows per output batch (Scanner): 1024..1,048,576, rounded up to 1024.
   uint32_t batch_rows = 16 * 1024;
