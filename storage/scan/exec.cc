@@ -1,5 +1,6 @@
 #include "storage/scan/exec.h"
 
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -198,6 +199,7 @@ Result<Source> OpenSource(const ScanSource& source, const Plan& plan, bool skip_
       if (op.bindings[f].column >= 0) DP_RETURN_IF_ERROR(rep.Column(op.bindings[f].column).status());
     }
     const int part_index = int(out.parts.size());
+    uint64_t ordinal = 0;
     for (const RowGroupMeta& rg : rep.row_groups) {
       ++st.row_groups_total;
       st.rows_total += rg.num_rows;
@@ -214,11 +216,17 @@ Result<Source> OpenSource(const ScanSource& source, const Plan& plan, bool skip_
         zones[f] = ChunkZone(rep, op.bindings[f], rg.index);
         ptrs[f] = &zones[f];
       }
+      // The part's morsel ordinals count pruned row groups too, so a row's
+      // shard depends on the part's layout only (ScanSpec::shard).
+      const uint64_t first_ordinal = ordinal;
+      ordinal += (rg.num_rows + kMorselRows - 1) / kMorselRows;
       if (!plan.MayMatch(ptrs)) {
         ++st.row_groups_pruned;
         continue;
       }
-      for (uint64_t r = rg.first_row; r < rg.first_row + rg.num_rows; r += kMorselRows) {
+      uint64_t j = first_ordinal;
+      for (uint64_t r = rg.first_row; r < rg.first_row + rg.num_rows; r += kMorselRows, ++j) {
+        if ((p + j) % plan.shard.count != plan.shard.index) continue;
         out.morsels.push_back({part_index, rg.index, r, std::min(r + kMorselRows, rg.first_row + rg.num_rows)});
       }
     }
@@ -546,6 +554,11 @@ Status MorselExec::Run(const WindowFn& on_window) {
   return Status::OK();
 }
 
+int ArenaConcurrency(int threads) {
+  const auto limit = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+  return int(std::clamp<size_t>(size_t(std::max(threads, 1)), 1, std::max<size_t>(1, limit)));
+}
+
 Status ParallelFor(int threads, size_t n, const std::function<Status(size_t)>& fn) {
   if (threads == 1 || n <= 1) {
     for (size_t i = 0; i < n; ++i) DP_RETURN_IF_ERROR(fn(i));
@@ -570,7 +583,7 @@ Status ParallelFor(int threads, size_t n, const std::function<Status(size_t)>& f
   if (threads <= 0) {
     body();
   } else {
-    tbb::task_arena arena(threads);
+    tbb::task_arena arena(ArenaConcurrency(threads));
     arena.execute(body);
   }
   return first;

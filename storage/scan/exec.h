@@ -116,6 +116,11 @@ inline constexpr IdentityRows kIdentityRows;
 uint32_t SelectRows(const uint8_t* mask, uint32_t n, uint32_t* sel);
 uint32_t SelectRowsPortable(const uint8_t* mask, uint32_t n, uint32_t* sel);
 
+// `threads`, but no more than oneTBB's pool can run at once (its workers
+// + 1, i.e. the cores or a global_control limit): an arena asking for more
+// only makes oneTBB print a warning on stderr that it ignores the request.
+int ArenaConcurrency(int threads);
+
 // Runs fn(i) for i in [0, n) on `threads` oneTBB workers (0 = all cores;
 // 1 = inline); the first error wins.
 Status ParallelFor(int threads, size_t n, const std::function<Status(size_t)>& fn);

@@ -536,6 +536,12 @@ void Plan::KnownLeaves(const std::vector<const Zone*>& zones, uint64_t* pass, ui
 Result<Plan> MakePlan(const Schema& schema, const ScanSpec& spec, const std::vector<std::string>& projection) {
   Plan plan;
   plan.schema = schema;
+  if (spec.shard.count == 0 || spec.shard.index >= spec.shard.count) {
+    return Status::InvalidArgument("scan: shard " + std::to_string(spec.shard.index) + " of " +
+                                   std::to_string(spec.shard.count) +
+                                   " does not exist (shards are numbered 0 .. count - 1, count >= 1)");
+  }
+  plan.shard = spec.shard;
   for (const std::string& name : projection) {
     DP_ASSIGN_OR_RETURN(int f, ResolveField(schema, name, "projection"));
     plan.projection.push_back(f);

@@ -75,6 +75,7 @@ struct Plan {
   Node root;
   std::vector<int> filter_fields;    // fields the predicate reads
   std::vector<int> needed;           // every field read (filter + projection + keys + aggregates)
+  ScanSpec::Shard shard;             // validated: index < count
   std::string Describe(int field) const { return "column '" + schema.field(field).name + "'"; }
 
   // Whether rows with this zone per field (indexed by target field; nullptr

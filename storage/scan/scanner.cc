@@ -153,9 +153,11 @@ void Scanner::Rep::Recycle(Owned& o) {
 Scanner::Rep::Producer::Producer(Rep& rep, int threads, size_t window)
     : rep_(rep),
       window_(std::max<size_t>(1, window)),
-      max_tasks_(std::max(1, threads - 1)),
+      // One slot of the arena stays for a thread that enters it: the tasks
+      // get the others (none on one core: the consumer scans every morsel).
+      max_tasks_(internal::scan::ArenaConcurrency(threads) - 1),
       state_(std::make_shared<State>()),
-      arena_(threads) {  // one slot of `threads` stays for a thread that enters it: the tasks get threads - 1
+      arena_(internal::scan::ArenaConcurrency(threads)) {
   state_->slots.resize(rep.src.morsels.size());
   std::lock_guard<std::mutex> lock(state_->mu);
   Launch();

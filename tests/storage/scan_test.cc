@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <thread>
 
 #include "storage/scan/aggregate.h"
 #include "storage/scan/exec.h"
@@ -908,6 +909,174 @@ TEST(Scan, ACorruptPageInALaterMorselEndsTheScanInOrder) {
     ASSERT_OK(early);
     ASSERT_OK((*early)->Next(&batch));
   }
+}
+
+// ScanSpec::shard: the shards of one source are disjoint, cover every row,
+// come in row order, and a row's shard does not depend on the predicate
+// (morsel ordinals count pruned row groups). Three parts of 1, 2 + 1 and 3
+// morsels; shard counts 1, 2, 3 and 7 (more shards than some parts have
+// morsels); 1 and 3 threads; aggregates add up.
+TEST(Scan, ShardsAreDisjointCoverEveryRowAndIgnoreThePredicate) {
+  TempDir dir;
+  auto schema = Schema::Make({{"id", DataType::Int64(), false}, {"v", DataType::Int32(), false}});
+  ASSERT_OK(schema);
+  std::mt19937_64 rng(17);
+  std::vector<std::shared_ptr<const Segment>> segs;
+  int64_t next_id = 0;
+  for (auto [rows, rg_rows] : {std::pair<size_t, uint64_t>{50'000, 1u << 20}, {300'000, 200'000}, {270'000, 1u << 20}}) {
+    std::vector<int64_t> id(rows);
+    std::vector<int32_t> v(rows);
+    for (size_t i = 0; i < rows; ++i) {
+      id[i] = next_id++;
+      // Sorted by row group: the predicate below prunes whole row groups.
+      v[i] = int32_t(i / rg_rows * 1000 + rng() % 1000);
+    }
+    const std::string path = dir.File("p" + std::to_string(segs.size()) + ".dpc");
+    auto w = SegmentWriter::Create(path, *schema, {.row_group_rows = rg_rows, .page_rows = 16 * 1024, .sync = false});
+    ASSERT_OK(w);
+    ASSERT_OK((*w)->Append({ColumnData::Of<int64_t>(id), ColumnData::Of<int32_t>(v)}));
+    ASSERT_OK((*w)->Finish());
+    auto seg = Segment::Open(path);
+    ASSERT_OK(seg);
+    segs.push_back(std::shared_ptr<const Segment>(std::move(*seg)));
+  }
+  auto source = ScanSource::FromSegments(segs);
+  ASSERT_OK(source);
+  // The ids of a scan, checking row order within it.
+  auto ids = [&](const ScanSpec& spec) {
+    std::vector<int64_t> out;
+    auto scanner = Scanner::Open(*source, spec);
+    EXPECT_TRUE(scanner.ok()) << scanner.status().ToString();
+    if (!scanner.ok()) return out;
+    Batch batch;
+    while (true) {
+      auto more = (*scanner)->Next(&batch);
+      EXPECT_TRUE(more.ok()) << more.status().ToString();
+      if (!more.ok() || !*more) break;
+      for (int64_t x : batch.columns[0].values<int64_t>()) {
+        EXPECT_TRUE(out.empty() || x > out.back()) << "row order: " << x << " after " << out.back();
+        out.push_back(x);
+      }
+    }
+    return out;
+  };
+  const Predicate filter = Predicate::Ge("v", Value::Int(1000));  // drops the first row group of each part
+  for (bool filtered : {false, true}) {
+    const Predicate pred = filtered ? filter : Predicate::And({});
+    ScanSpec all;
+    all.projection = {"id"};
+    all.predicate = pred;
+    all.threads = 1;
+    const std::vector<int64_t> every = ids(all);
+    ASSERT_FALSE(every.empty());
+    for (uint32_t count : {1u, 2u, 3u, 7u}) {
+      for (int threads : {1, 3}) {
+        SCOPED_TRACE("predicate " + pred.ToString() + ", " + std::to_string(count) + " shards, " +
+                     std::to_string(threads) + " threads");
+        std::vector<int64_t> joined;
+        int64_t count_sum = 0;
+        for (uint32_t index = 0; index < count; ++index) {
+          ScanSpec spec = all;
+          spec.threads = threads;
+          spec.shard = {index, count};
+          const std::vector<int64_t> got = ids(spec);
+          if (count > 1 && !filtered) {
+            EXPECT_LT(got.size(), every.size()) << "shard " << index;
+          }
+          joined.insert(joined.end(), got.begin(), got.end());
+          // A shard of the unfiltered scan, filtered here, is the filtered shard.
+          if (filtered) {
+            ScanSpec unfiltered = spec;
+            unfiltered.predicate = Predicate::And({});
+            unfiltered.projection = {"id", "v"};
+            std::vector<int64_t> expect;
+            auto scanner = Scanner::Open(*source, unfiltered);
+            ASSERT_OK(scanner);
+            Batch batch;
+            while (true) {
+              auto more = (*scanner)->Next(&batch);
+              ASSERT_OK(more);
+              if (!*more) break;
+              const auto id = batch.columns[0].values<int64_t>();
+              const auto v = batch.columns[1].values<int32_t>();
+              for (size_t r = 0; r < batch.num_rows; ++r) {
+                if (v[r] >= 1000) expect.push_back(id[r]);
+              }
+            }
+            EXPECT_EQ(got, expect) << "shard " << index;
+          }
+          AggregateSpec agg;
+          agg.aggregates = {Aggregate::Count()};
+          auto r = RunAggregate(*source, spec, agg);
+          ASSERT_OK(r);
+          count_sum += r->rows[0][0].as_int();
+        }
+        std::sort(joined.begin(), joined.end());
+        EXPECT_EQ(joined, every) << "the shards are not disjoint or miss rows";
+        EXPECT_EQ(count_sum, int64_t(every.size()));
+      }
+    }
+  }
+  ScanSpec bad;
+  bad.shard = {3, 3};
+  auto s = Scanner::Open(*source, bad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.status().ToString().find("shard 3 of 3"), std::string::npos) << s.status().ToString();
+  bad.shard = {0, 0};
+  EXPECT_FALSE(RunAggregate(*source, bad, {}).ok());
+}
+
+// Regression: more threads than the process's oneTBB pool can run made
+// oneTBB print "TBB Warning: The number of workers is currently limited..."
+// on the application's stderr (RunAggregate's arena and the Scanner's).
+TEST(Scan, MoreThreadsThanCoresPrintNothing) {
+  TempDir dir;
+  auto schema = Schema::Make({{"v", DataType::Int64(), false}});
+  ASSERT_OK(schema);
+  std::vector<int64_t> v(3 * 128 * 1024);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = int64_t(i % 977);
+  const std::string path = dir.File("t.dpc");
+  {
+    auto w = SegmentWriter::Create(path, *schema, {.sync = false});
+    ASSERT_OK(w);
+    ASSERT_OK((*w)->Append({ColumnData::Of<int64_t>(v)}));
+    ASSERT_OK((*w)->Finish());
+  }
+  auto seg = Segment::Open(path);
+  ASSERT_OK(seg);
+  auto source = ScanSource::FromSegments({std::shared_ptr<const Segment>(std::move(*seg))});
+  ASSERT_OK(source);
+  ScanSpec spec;
+  spec.threads = int(4 * std::max(1u, std::thread::hardware_concurrency())) + 3;
+  spec.predicate = Predicate::Gt("v", Value::Int(5));
+  ::testing::internal::CaptureStderr();
+  AggregateSpec agg;
+  agg.aggregates = {Aggregate::Sum("v")};
+  auto r = RunAggregate(*source, spec, agg);
+  uint64_t rows = 0;
+  auto scanner = Scanner::Open(*source, spec);
+  if (scanner.ok()) {
+    Batch batch;
+    while (true) {
+      auto more = (*scanner)->Next(&batch);
+      if (!more.ok() || !*more) break;
+      rows += batch.num_rows;
+    }
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_OK(r);
+  ASSERT_OK(scanner);
+  int64_t sum = 0, matched = 0;
+  for (int64_t x : v) {
+    if (x > 5) {
+      sum += x;
+      ++matched;
+    }
+  }
+  EXPECT_EQ(r->rows[0][0], Value::Int(sum));
+  EXPECT_EQ(rows, uint64_t(matched));
+  EXPECT_EQ(err, "");
 }
 
 TEST(Scan, EmptyInputGivesOneRowWithoutKeys) {

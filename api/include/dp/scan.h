@@ -205,6 +205,19 @@ struct ScanSpec {
   // ahead of the consumer. Also bounds exact-distinct and group tables of
   // RunAggregate: exceeding it is ResourceExhausted. 0 = 1 GiB.
   uint64_t memory_budget = 0;
+  // One shard of the scan, for splitting it across processes or data-loader
+  // workers that each open the same source: only the rows of shard `index`
+  // of `count` (0 <= index < count). Rows are dealt by morsel, a range of
+  // at most 128Ki rows of one row group: morsel j of part p (counting every
+  // row group of the part, pruned or not) is in shard (p + j) mod count.
+  // So the shards of one source are disjoint and together hold every row,
+  // whatever the predicate, time range, limit and thread count; a shard's
+  // rows come in row order. Scanner and RunAggregate (a shard's aggregates).
+  struct Shard {
+    uint32_t index = 0;
+    uint32_t count = 1;
+  };
+  Shard shard;
   // Degraded reading of a damaged dataset: a part that cannot be opened, or
   // whose checksums do not all pass, is left out and reported in
   // ScanStats::skipped_parts instead of failing the scan. Each opened part is
