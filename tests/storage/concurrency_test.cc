@@ -43,6 +43,7 @@
 
 #include "dp/scan.h"
 #include "tests/storage/dataset_test_util.h"
+#include "tests/storage/scan_reference.h"
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define DP_CONCURRENCY_SANITIZED 1
@@ -661,18 +662,7 @@ TEST(ScannerPool, ManyScannersConsumedAtOnceShareTheWorkers) {
   std::vector<int64_t> v(kRows);
   std::mt19937_64 rng(11);
   for (int64_t& x : v) x = int64_t(rng() >> 20);
-  auto schema = Schema::Make({{"v", DataType::Int64(), false}});
-  ASSERT_OK(schema);
-  const std::string path = tmp.File("s.dpc");
-  {
-    auto w = SegmentWriter::Create(path, *schema, {.page_rows = 16 * 1024, .sync = false});
-    ASSERT_OK(w);
-    ASSERT_OK((*w)->Append({ColumnData::Of<int64_t>(v)}));
-    ASSERT_OK((*w)->Finish());
-  }
-  auto seg = Segment::Open(path);
-  ASSERT_OK(seg);
-  auto source = ScanSource::FromSegments({std::shared_ptr<const Segment>(std::move(*seg))});
+  auto source = Int64Source(tmp.File("s.dpc"), v, {.page_rows = 16 * 1024});
   ASSERT_OK(source);
   auto count_threads = [] {
     return std::distance(fs::directory_iterator("/proc/self/task"), fs::directory_iterator());

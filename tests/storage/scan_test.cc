@@ -1032,20 +1032,9 @@ TEST(Scan, ShardsAreDisjointCoverEveryRowAndIgnoreThePredicate) {
 // on the application's stderr (RunAggregate's arena and the Scanner's).
 TEST(Scan, MoreThreadsThanCoresPrintNothing) {
   TempDir dir;
-  auto schema = Schema::Make({{"v", DataType::Int64(), false}});
-  ASSERT_OK(schema);
   std::vector<int64_t> v(3 * 128 * 1024);
   for (size_t i = 0; i < v.size(); ++i) v[i] = int64_t(i % 977);
-  const std::string path = dir.File("t.dpc");
-  {
-    auto w = SegmentWriter::Create(path, *schema, {.sync = false});
-    ASSERT_OK(w);
-    ASSERT_OK((*w)->Append({ColumnData::Of<int64_t>(v)}));
-    ASSERT_OK((*w)->Finish());
-  }
-  auto seg = Segment::Open(path);
-  ASSERT_OK(seg);
-  auto source = ScanSource::FromSegments({std::shared_ptr<const Segment>(std::move(*seg))});
+  auto source = Int64Source(dir.File("t.dpc"), v);
   ASSERT_OK(source);
   ScanSpec spec;
   spec.threads = int(4 * std::max(1u, std::thread::hardware_concurrency())) + 3;
