@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -169,6 +171,17 @@ Scanner::Rep::Producer::~Producer() {
   state_->cv.wait(lock, [&] { return state_->scanning == 0; });
 }
 
+void Scanner::Rep::Producer::ScanSlot(Rep& rep, size_t index, Slot& slot) {
+  try {
+    slot.status = MorselScan(rep, index, &slot.counters).Step(&slot.batches, false);
+  } catch (const std::bad_alloc&) {
+    slot.status = Status::ResourceExhausted("scan: out of memory scanning morsel " + std::to_string(index));
+  } catch (const std::exception& e) {
+    slot.status = Status::Internal("scan: unexpected exception scanning morsel " + std::to_string(index) + ": " +
+                                   e.what());
+  }
+}
+
 void Scanner::Rep::Producer::Launch() {
   State& st = *state_;
   const size_t end = std::min(st.slots.size(), st.taken + window_);
@@ -195,11 +208,9 @@ void Scanner::Rep::Producer::Task(Rep& rep, const std::shared_ptr<State>& state,
     const size_t index = st.claimed++;
     ++st.scanning;
     lock.unlock();
-    // The slot is this task's alone until it is marked done.
-    Slot& slot = st.slots[index];
-    slot.status = MorselScan(rep, index, &slot.counters).Step(&slot.batches, false);
+    ScanSlot(rep, index, st.slots[index]);  // the slot is this task's alone until it is marked done
     lock.lock();
-    slot.done = true;
+    st.slots[index].done = true;
     --st.scanning;
     st.cv.notify_all();
   }
@@ -217,10 +228,9 @@ Status Scanner::Rep::Producer::Take(size_t index, std::vector<Owned>* out, Count
     if (st.claimed < std::min(st.slots.size(), index + window_)) {
       const size_t ahead = st.claimed++;
       lock.unlock();
-      Slot& s = st.slots[ahead];
-      s.status = MorselScan(rep_, ahead, &s.counters).Step(&s.batches, false);
+      ScanSlot(rep_, ahead, st.slots[ahead]);
       lock.lock();
-      s.done = true;
+      st.slots[ahead].done = true;
       continue;
     }
     st.cv.wait(lock);

@@ -151,6 +151,10 @@ struct Scanner::Rep {
       int scanning = 0;     // tasks inside a morsel (they read the Rep)
       std::vector<Slot> slots;  // by morsel
     };
+    // Scans morsel `index` into `slot`. On a pool worker an exception would
+    // end the process, so one (out of memory) becomes the morsel's status,
+    // which the consumer gets in order like any scan error.
+    static void ScanSlot(Rep& rep, size_t index, Slot& slot);
     // Starts tasks while there is room for them (under the lock).
     void Launch();
     static void Task(Rep& rep, const std::shared_ptr<State>& state, size_t window);
