@@ -168,7 +168,10 @@ Scanner::Rep::Producer::Producer(Rep& rep, int threads, size_t window)
 Scanner::Rep::Producer::~Producer() {
   std::unique_lock<std::mutex> lock(state_->mu);
   state_->stop = true;
-  state_->cv.wait(lock, [&] { return state_->scanning == 0; });
+  // Every task started must end, not only those inside a morsel: one still
+  // queued in the pool holds the state (and would at process exit too).
+  // After `stop` a task ends as soon as a worker runs it.
+  state_->cv.wait(lock, [&] { return state_->tasks == 0; });
 }
 
 void Scanner::Rep::Producer::ScanSlot(Rep& rep, size_t index, Slot& slot) {
@@ -206,15 +209,14 @@ void Scanner::Rep::Producer::Task(Rep& rep, const std::shared_ptr<State>& state,
   std::unique_lock<std::mutex> lock(st.mu);
   while (!st.stop && st.claimed < std::min(st.slots.size(), st.taken + window)) {
     const size_t index = st.claimed++;
-    ++st.scanning;
     lock.unlock();
     ScanSlot(rep, index, st.slots[index]);  // the slot is this task's alone until it is marked done
     lock.lock();
     st.slots[index].done = true;
-    --st.scanning;
     st.cv.notify_all();
   }
   --st.tasks;
+  st.cv.notify_all();
 }
 
 Status Scanner::Rep::Producer::Take(size_t index, std::vector<Owned>* out, Counters* counters) {

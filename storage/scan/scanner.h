@@ -122,12 +122,12 @@ struct Scanner::Rep {
   // and a pool with no free worker still makes progress). Tasks never
   // block: one that finds no room left ends, and Take() starts another when
   // room comes back. The tasks share the slots through `State` (a
-  // shared_ptr), so one that only starts after the Scanner is gone finds
-  // `stop` set and touches nothing else.
+  // shared_ptr); the destructor sets `stop` and waits for every started
+  // task to end (a queued one ends as soon as a worker runs it).
   class Producer {
    public:
     Producer(Rep& rep, int threads, size_t window);
-    ~Producer();  // stops the tasks; waits for those in a morsel to finish it
+    ~Producer();  // stops the tasks; waits until every task started has ended
     Producer(const Producer&) = delete;
     Producer& operator=(const Producer&) = delete;
     // The batches and counters of morsel `index` (taken in order, each
@@ -148,7 +148,6 @@ struct Scanner::Rep {
       size_t claimed = 0;   // morsels handed out (to tasks or the consumer)
       size_t taken = 0;     // morsels handed to the consumer
       int tasks = 0;        // tasks started and not ended
-      int scanning = 0;     // tasks inside a morsel (they read the Rep)
       std::vector<Slot> slots;  // by morsel
     };
     // Scans morsel `index` into `slot`. On a pool worker an exception would
