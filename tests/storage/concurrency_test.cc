@@ -667,7 +667,7 @@ TEST(ScannerPool, ManyScannersConsumedAtOnceShareTheWorkers) {
   auto count_threads = [] {
     return std::distance(fs::directory_iterator("/proc/self/task"), fs::directory_iterator());
   };
-  const auto threads_before = count_threads();
+  [[maybe_unused]] const auto threads_before = count_threads();
 
   constexpr int kScanners = 24, kConsumers = 4;
   std::vector<std::unique_ptr<Scanner>> scanners;
