@@ -7,10 +7,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
-
-#include <tbb/task_arena.h>
 #include <utility>
 #include <vector>
+
+#include <tbb/task_arena.h>
 
 #include "dp/scan.h"
 #include "storage/scan/exec.h"
@@ -143,7 +143,7 @@ struct Scanner::Rep {
     };
     struct State {
       std::mutex mu;
-      std::condition_variable cv;  // a slot was filled, or a task left its morsel
+      std::condition_variable cv;  // a slot was filled, or a task ended
       bool stop = false;
       size_t claimed = 0;   // morsels handed out (to tasks or the consumer)
       size_t taken = 0;     // morsels handed to the consumer
