@@ -1,5 +1,11 @@
 #include "dp/status.h"
 
+#include <exception>
+#include <new>
+#include <string>
+
+#include "format/exceptions.h"
+
 namespace dp {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -52,3 +58,20 @@ Status Status::WithContext(std::string_view context) const {
 }
 
 }  // namespace dp
+
+namespace dp::internal {
+
+Status CurrentExceptionStatus(std::string_view what) {
+  std::string prefix(what);
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    return Status::ResourceExhausted(prefix + ": out of memory");
+  } catch (const std::exception& e) {
+    return Status::Internal(prefix + ": unexpected exception: " + e.what());
+  } catch (...) {
+    return Status::Internal(prefix + ": unexpected exception of an unknown type");
+  }
+}
+
+}  // namespace dp::internal

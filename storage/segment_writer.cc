@@ -18,6 +18,7 @@
 #include "format/bitmap.h"
 #include "format/checksum.h"
 #include "format/codec.h"
+#include "format/exceptions.h"
 #include "format/trailer.h"
 #include "format/utf8.h"
 
@@ -459,10 +460,8 @@ Status SegmentWriterImpl::ForEachColumn(size_t rows, const std::function<Status(
       if (!s.ok()) return std::move(s);
     }
     return Status::OK();
-  } catch (const std::bad_alloc&) {
-    return Status::ResourceExhausted(path_ + ": out of memory while encoding columns");
-  } catch (const std::exception& e) {
-    return Status::Internal(path_ + ": encoding columns failed: " + e.what());
+  } catch (...) {
+    return dp::internal::CurrentExceptionStatus(path_ + ": encoding columns");
   }
 }
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "api/src/seam.h"
+#include "format/exceptions.h"
 #include "storage/contract/contract.h"
 #include "storage/contract/yaml_doc.h"
 

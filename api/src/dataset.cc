@@ -10,7 +10,7 @@
 #include <mutex>
 #include <numeric>
 
-#include "api/src/seam.h"
+#include "format/exceptions.h"
 #include "storage/dataset/dataset_store.h"
 #include "storage/dataset/files.h"
 #include "storage/dataset/product.h"

@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "api/src/seam.h"
 #include "format/encoding/internal.h"
+#include "format/exceptions.h"
 #include "storage/scan/aggregate.h"
 #include "storage/scan/scanner.h"
 

@@ -3,8 +3,8 @@
 #include <cassert>
 #include <cstring>
 
-#include "api/src/seam.h"
 #include "format/bitmap.h"
+#include "format/exceptions.h"
 #include "storage/segment_reader.h"
 
 namespace dp {

@@ -1,6 +1,6 @@
 #include "dp/writer.h"
 
-#include "api/src/seam.h"
+#include "format/exceptions.h"
 #include "storage/segment_writer.h"
 
 namespace dp {

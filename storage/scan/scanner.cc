@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <new>
-#include <stdexcept>
 #include <system_error>
 #include <thread>
+
+#include "format/exceptions.h"
 
 // oneTBB is not built with ThreadSanitizer, which therefore cannot see the
 // handoff of a task's closure to a TBB worker and would report it as a race.
@@ -177,11 +177,8 @@ Scanner::Rep::Producer::~Producer() {
 void Scanner::Rep::Producer::ScanSlot(Rep& rep, size_t index, Slot& slot) {
   try {
     slot.status = MorselScan(rep, index, &slot.counters).Step(&slot.batches, false);
-  } catch (const std::bad_alloc&) {
-    slot.status = Status::ResourceExhausted("scan: out of memory scanning morsel " + std::to_string(index));
-  } catch (const std::exception& e) {
-    slot.status = Status::Internal("scan: unexpected exception scanning morsel " + std::to_string(index) + ": " +
-                                   e.what());
+  } catch (...) {
+    slot.status = internal::CurrentExceptionStatus("scan: morsel " + std::to_string(index));
   }
 }
 

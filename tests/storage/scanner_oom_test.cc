@@ -68,7 +68,9 @@ TEST(ScannerOom, AnAllocationFailureInAMorselScanIsTheScansError) {
   // after exactly the rows of the morsels before it.
   ASSERT_FALSE(error.ok()) << "the scan ended without the failure (" << got << " rows)";
   EXPECT_EQ(error.code(), StatusCode::kResourceExhausted) << error.ToString();
-  EXPECT_NE(error.ToString().find("out of memory scanning morsel"), std::string::npos) << error.ToString();
+  // The morsel that failed is the first one not delivered.
+  const std::string expected = "scan: morsel " + std::to_string(got / (128 * 1024)) + ": out of memory";
+  EXPECT_NE(error.ToString().find(expected), std::string::npos) << error.ToString();
   EXPECT_EQ(got % (128 * 1024), 0u);
   auto again = (*scanner)->Next(&batch);
   ASSERT_FALSE(again.ok());
