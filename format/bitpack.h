@@ -31,6 +31,12 @@ void UnpackFor1024(const uint64_t* in, uint32_t width, uint64_t base, uint64_t* 
 // Sum of the 1024 unpacked values (without base), fused, no output array.
 uint64_t UnpackSum1024(const uint32_t* in, uint32_t width);
 uint64_t UnpackSum1024(const uint64_t* in, uint32_t width);
+// out[i] = 1 if unpacked[i] - lo <= span in W's modular arithmetic (so in
+// [lo, lo + span] when that does not wrap), else 0. Writes 1024 bytes and
+// no values: a range test of FOR-packed values, bounds moved to the packed
+// domain.
+void UnpackInRange1024(const uint32_t* in, uint32_t width, uint32_t lo, uint32_t span, uint8_t* out);
+void UnpackInRange1024(const uint64_t* in, uint32_t width, uint64_t lo, uint64_t span, uint8_t* out);
 
 namespace scalar {  // the portable oracle, always available
 void Unpack1024(const uint32_t* in, uint32_t width, uint32_t* out);

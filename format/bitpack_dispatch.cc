@@ -72,6 +72,13 @@ void UnpackFor1024(const uint64_t* in, uint32_t width, uint64_t base, uint64_t* 
 uint64_t UnpackSum1024(const uint32_t* in, uint32_t width) { return K(width, 32).unpack_sum32(in, width); }
 uint64_t UnpackSum1024(const uint64_t* in, uint32_t width) { return K(width, 64).unpack_sum64(in, width); }
 
+void UnpackInRange1024(const uint32_t* in, uint32_t width, uint32_t lo, uint32_t span, uint8_t* out) {
+  K(width, 32).unpack_in_range32(in, width, lo, span, out);
+}
+void UnpackInRange1024(const uint64_t* in, uint32_t width, uint64_t lo, uint64_t span, uint8_t* out) {
+  K(width, 64).unpack_in_range64(in, width, lo, span, out);
+}
+
 const char* BitpackVariant() { return internal::ActiveBitpackKernels().name; }
 
 }  // namespace dp::format

@@ -678,6 +678,9 @@ class MorselAggregator {
       std::fill_n(gid_, kBlockSize, 0u);  // one group: never written again
     }
     PlanFused();
+    count_only_ = q.keys.empty() && std::all_of(q.aggs.begin(), q.aggs.end(), [](const AggPlan& a) {
+                    return a.kind == AggregateKind::kCount;
+                  });
   }
 
   Status Run() {
@@ -696,6 +699,10 @@ class MorselAggregator {
     if (fused_.eligible) {
       DP_ASSIGN_OR_RETURN(bool done, FusedWindow(n, mask));
       if (done) return Status::OK();
+    }
+    if (count_only_) {  // count(*) alone, no keys: the number of rows is all it needs
+      out_->rows[0] += exec_.window_selected();
+      return Status::OK();
     }
     Window w;
     w.n = n;
@@ -1310,6 +1317,7 @@ class MorselAggregator {
   std::vector<KeyTable> key_tables_;
   std::vector<BucketCache> bucket_cache_;
   Fused fused_;
+  bool count_only_ = false;
   alignas(64) uint32_t sel_[kBlockSize];
   alignas(64) uint32_t gid_[kBlockSize];
   alignas(64) uint8_t nulls_[kBlockSize];

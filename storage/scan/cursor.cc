@@ -163,8 +163,10 @@ Status ColumnCursor::Decode() {
 
 Result<bool> ColumnCursor::HasCodes() {
   if (missing_) return false;
-  DP_RETURN_IF_ERROR(Decode());
-  return codes_ != nullptr || sparse_block_;
+  // From the page, not the block: a caller that goes on without codes
+  // (a range test on packed values) must not pay for decoding the block.
+  if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
+  return dict_.size > 0;
 }
 
 Result<const uint32_t*> ColumnCursor::Codes() {
@@ -298,47 +300,88 @@ uint64_t ColumnCursor::PageMagnitudeBound() const {
   return std::max(magnitude(int64_t(pi->min_bits())), magnitude(int64_t(pi->max_bits())));
 }
 
-Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {
-  if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return false;
-  if (!format::IsIntegerPhysical(seg_pt_)) return false;
+Result<std::optional<format::internal::ForPage>> ColumnCursor::WholeForBlock(uint32_t n) {
+  if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return std::nullopt;
+  if (!format::IsIntegerPhysical(seg_pt_)) return std::nullopt;
   const fb::PageInfo* pi = chunk_->pages()->Get(page_);
-  if (pi->encoding() != uint8_t(Encoding::kForBitpack) || pi->null_count() != 0) return false;
+  if (pi->encoding() != uint8_t(Encoding::kForBitpack) || pi->null_count() != 0) return std::nullopt;
   if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
   // ParseForPage validated the payload when the decoder was made; parse the
   // header again (cheap) to reach the packed blocks.
   auto page = format::internal::ParseForPage(seg_pt_, body_.payload, pi->num_values());
   if (!page.ok()) return page.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
-  if (page->width > 53) return false;  // 1024 packed values could overflow a u64 sum
-  const bool wide = format::PhysicalWidth(seg_pt_) > 4;
+  return *page;
+}
+
+namespace {
+
+// The words of a packed block of `width` bits, aligned for W (copied into
+// `copy` when the page leaves them unaligned).
+template <typename W>
+const W* BlockWords(const uint8_t* block, uint32_t width, W* copy) {
+  if (reinterpret_cast<uintptr_t>(block) % sizeof(W) == 0) return reinterpret_cast<const W*>(block);
+  std::memcpy(copy, block, 128 * width);
+  return copy;
+}
+
+// The page's base as the segment type's value.
+Int128 ForBase(format::PhysicalType t, uint64_t base) {
+  const bool wide = format::PhysicalWidth(t) > 4;
+  if (format::IsSignedPhysical(t)) return wide ? Int128(int64_t(base)) : Int128(int32_t(uint32_t(base)));
+  return wide ? Int128(base) : Int128(uint32_t(base));
+}
+
+}  // namespace
+
+Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {
+  DP_ASSIGN_OR_RETURN(std::optional<format::internal::ForPage> page, WholeForBlock(n));
+  if (!page || page->width > 53) return false;  // 1024 packed values could overflow a u64 sum
   const uint8_t* block = page->blocks + uint64_t{block_} * 128 * page->width;
   uint64_t packed = 0;
   if (page->width > 0) {
-    if (wide) {
+    if (format::PhysicalWidth(seg_pt_) > 4) {
       alignas(64) uint64_t copy[kBlockSize];
-      const uint64_t* words = reinterpret_cast<const uint64_t*>(block);
-      if (reinterpret_cast<uintptr_t>(block) % 8 != 0) {
-        std::memcpy(copy, block, 128 * page->width);
-        words = copy;
-      }
-      packed = format::UnpackSum1024(words, page->width);
+      packed = format::UnpackSum1024(BlockWords(block, page->width, copy), page->width);
     } else {
       alignas(64) uint32_t copy[kBlockSize];
-      const uint32_t* words = reinterpret_cast<const uint32_t*>(block);
-      if (reinterpret_cast<uintptr_t>(block) % 4 != 0) {
-        std::memcpy(copy, block, 128 * page->width);
-        words = copy;
-      }
-      packed = format::UnpackSum1024(words, page->width);
+      packed = format::UnpackSum1024(BlockWords(block, page->width, copy), page->width);
     }
   }
   // Each value is base + packed exactly (the writer's base is the minimum).
-  Int128 base;
-  if (format::IsSignedPhysical(seg_pt_)) {
-    base = wide ? Int128(int64_t(page->base)) : Int128(int32_t(uint32_t(page->base)));
-  } else {
-    base = Int128(page->base);
+  *sum = ForBase(seg_pt_, page->base) * n + Int128(packed);
+  return true;
+}
+
+Result<bool> ColumnCursor::ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, bool negate, uint8_t* out) {
+  DP_ASSIGN_OR_RETURN(std::optional<format::internal::ForPage> page, WholeForBlock(n));
+  if (!page) return false;
+  const Int128 base = ForBase(seg_pt_, page->base);
+  const Int128 top = (Int128(1) << page->width) - 1;  // the largest packed value
+  // The segment type's range: a page whose values would wrap is decoded.
+  const int bits = 8 * format::PhysicalWidth(seg_pt_);
+  const bool is_signed = format::IsSignedPhysical(seg_pt_);
+  const Int128 type_min = is_signed ? -(Int128(1) << (bits - 1)) : 0;
+  const Int128 type_max = is_signed ? (Int128(1) << (bits - 1)) - 1 : (Int128(1) << bits) - 1;
+  if (base < type_min || base + top > type_max) return false;
+  // value = base + p, 0 <= p <= top: lo <= value <= hi <=> plo <= p <= phi.
+  const Int128 plo = std::max<Int128>(lo - base, 0), phi = std::min<Int128>(hi - base, top);
+  if (plo > phi || (plo == 0 && phi == top)) {
+    std::fill_n(out, n, uint8_t((plo <= phi) != negate));
+    return true;
   }
-  *sum = base * n + Int128(packed);
+  const uint8_t* block = page->blocks + uint64_t{block_} * 128 * page->width;
+  if (bits > 32) {
+    alignas(64) uint64_t copy[kBlockSize];
+    format::UnpackInRange1024(BlockWords(block, page->width, copy), page->width, uint64_t(plo),
+                              uint64_t(phi - plo), out);
+  } else {
+    alignas(64) uint32_t copy[kBlockSize];
+    format::UnpackInRange1024(BlockWords(block, page->width, copy), page->width, uint32_t(plo),
+                              uint32_t(phi - plo), out);
+  }
+  if (negate) {
+    for (uint32_t i = 0; i < n; ++i) out[i] ^= 1;
+  }
   return true;
 }
 

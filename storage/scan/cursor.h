@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "format/encoding.h"
+#include "format/encoding/internal.h"
 #include "storage/scan/plan.h"
 #include "storage/segment_reader.h"
 
@@ -89,6 +91,14 @@ class ColumnCursor {
   // FOR block, when the position starts a block, n covers it, the page has
   // no nulls and it is for_bitpack of an integer type. False otherwise.
   Result<bool> ForBlockSum(uint32_t n, Int128* sum);
+  // out[i] = (lo <= value i <= hi) != negate for the `n` values from the
+  // position, tested on the packed values of a for_bitpack block with the
+  // bounds moved into the packed domain, nothing decoded; lo and hi are in
+  // the values' own domain (what they widen to exactly). Same conditions
+  // as ForBlockSum, and the page's base + 2^width - 1 must not leave the
+  // segment type (a valid page never does; decoding would wrap). False
+  // otherwise. `out` has room for kBlockSize bytes (all may be written).
+  Result<bool> ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, bool negate, uint8_t* out);
   // Bounds of the values of the position's block (so of those from the
   // position to block_end()) without decoding them, where the page proves
   // they never decrease (PageDecoder::PeekBounds), in the segment's type
@@ -106,6 +116,9 @@ class ColumnCursor {
   Status Decode();  // the current block, in whichever form the page has
   Status SeekDecoder();  // loads the page, moves its decoder to the block
   const uint32_t* BlockCodes();  // of the decoded block (expands a sparse one); nullptr: none
+  // The packed for_bitpack page of the position's block, when the n values
+  // from the position are that whole block and the page has no nulls.
+  Result<std::optional<format::internal::ForPage>> WholeForBlock(uint32_t n);
 
   const Segment::Rep* rep_;
   Binding binding_;

@@ -59,11 +59,14 @@ class MorselExec {
   // out while it is in cache, then resumes).
   Status Run(const WindowFn& on_window);
   void Pause() { pause_ = true; }
+  // The number of matching rows of the window being handed to on_window.
+  uint32_t window_selected() const { return selected_; }
   bool done() const { return done_; }
 
  private:
   Status Eval(const Node& node, uint32_t n, uint8_t* out);
   Status EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* out);
+  Status EvalDecoded(const Leaf& leaf, ColumnCursor& c, uint32_t n, uint8_t* out, const uint8_t* valid);
   struct Range {
     uint64_t begin, end;
     bool all;  // the page zones prove every row matches: no evaluation
@@ -95,6 +98,7 @@ class MorselExec {
   size_t next_range_ = 0;
   uint64_t row_ = 0;
   bool started_ = false, pause_ = false, done_ = false;
+  uint32_t selected_ = 0;
 };
 
 // 0, 1, ..., 1023: the selection of a window without a filter.
@@ -115,6 +119,14 @@ inline constexpr IdentityRows kIdentityRows;
 // sparse word (< 16 set) bit by bit and a dense one 8 bits at a time.
 uint32_t SelectRows(const uint8_t* mask, uint32_t n, uint32_t* sel);
 uint32_t SelectRowsPortable(const uint8_t* mask, uint32_t n, uint32_t* sel);
+
+// Whether the scan works on encoded data where it can (on by default):
+// range tests of integer columns on the packed values of for_bitpack
+// blocks (ColumnCursor::ForBlockInRange). Off, every value is
+// decoded first: the oracle the tests compare against, and the baseline of
+// bench/scan/filter_bench.
+bool EncodedKernels();
+void SetEncodedKernels(bool on);
 
 // `threads`, but no more than oneTBB's pool can run at once (its workers
 // + 1, i.e. the cores or a global_control limit): an arena asking for more

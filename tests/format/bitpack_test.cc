@@ -3,9 +3,11 @@
 // scalar one, for every width.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "format/bitpack.h"
@@ -100,6 +102,30 @@ uint64_t UnpackSumWith(const BitpackKernels& k, const W* in, uint32_t width) {
 }
 
 template <typename W>
+void UnpackInRangeWith(const BitpackKernels& k, const W* in, uint32_t width, W lo, W span, uint8_t* out) {
+  if constexpr (sizeof(W) == 4) {
+    k.unpack_in_range32(in, width, lo, span, out);
+  } else {
+    k.unpack_in_range64(in, width, lo, span, out);
+  }
+}
+
+// Ranges [lo, lo + span] around the values of a block: empty-ish, one
+// value, the edges of the width, all, past the width, and wrapping ones
+// (lo + span past the word's top wraps to its bottom).
+template <typename W>
+std::vector<std::pair<W, W>> RangesFor(const std::vector<W>& values, uint32_t width, std::mt19937_64& rng) {
+  const W top = Mask<W>(width);
+  std::vector<std::pair<W, W>> r = {{0, 0},        {0, top},          {top, 0},        {W(top + 1), 0},
+                                    {0, W(~W(0))}, {W(~W(0)), W(2)},  {W(top / 2), 0}, {W(1), W(top > 1 ? top - 2 : 0)}};
+  for (int i = 0; i < 8; ++i) {
+    const W a = values[rng() % values.size()], b = values[rng() % values.size()];
+    r.push_back({std::min(a, b), W(std::max(a, b) - std::min(a, b))});
+  }
+  return r;
+}
+
+template <typename W>
 class BitpackTest : public ::testing::Test {};
 using WordTypes = ::testing::Types<uint32_t, uint64_t>;
 TYPED_TEST_SUITE(BitpackTest, WordTypes);
@@ -158,6 +184,15 @@ TYPED_TEST(BitpackTest, DispatchedKernelsRoundTrip) {
         sum += values[i];
       }
       ASSERT_EQ(UnpackSum1024(packed.data(), width), sum) << "width " << width;
+      std::mt19937_64 rng(width);
+      for (auto [lo, span] : RangesFor(values, width, rng)) {
+        std::vector<uint8_t> in_range(1024, 7);
+        UnpackInRange1024(packed.data(), width, lo, span, in_range.data());
+        for (uint32_t i = 0; i < 1024; ++i) {
+          const bool expected = W(values[i] - lo) <= span;  // modular: [lo, lo + span] may wrap
+          ASSERT_EQ(in_range[i], uint8_t(expected)) << "width " << width << " lo " << lo << " span " << span << " value " << i;
+        }
+      }
     }
   }
 }
@@ -195,6 +230,13 @@ class BitpackVariantTest : public ::testing::TestWithParam<std::string> {
         UnpackForWith(oracle, packed.data(), width, base, expected.data());
         ASSERT_EQ(got, expected);
         ASSERT_EQ(UnpackSumWith(k, packed.data(), width), UnpackSumWith(oracle, packed.data(), width));
+        std::mt19937_64 rng(width);
+        for (auto [lo, span] : RangesFor(values, width, rng)) {
+          std::vector<uint8_t> in_range(1024), expected_range(1024);
+          UnpackInRangeWith(k, packed.data(), width, lo, span, in_range.data());
+          UnpackInRangeWith(oracle, packed.data(), width, lo, span, expected_range.data());
+          ASSERT_EQ(in_range, expected_range) << "lo " << lo << " span " << span;
+        }
       }
     }
   }
