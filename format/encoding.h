@@ -183,6 +183,21 @@ class PageDecoder {
       for (uint32_t k = 0; k < exceptions; ++k) out[offsets[k]] = codes[k];
     }
   };
+  // Run-length pages (rle): the next min(1024, remaining) values as runs
+  // in order, values[k] (C values of the page's type, 64-byte aligned)
+  // repeated lengths[k] >= 1 times, the lengths summing to the block's
+  // size; so that kernels test, sum or compare each run once. Views into
+  // the decoder, valid until its next call. Decoders of other pages return
+  // false from runs().
+  struct Runs {
+    uint32_t count = 0;
+    const uint32_t* lengths = nullptr;
+    const void* values = nullptr;
+  };
+  virtual bool runs() const { return false; }
+  // REQUIRES: runs().
+  virtual Result<Runs> NextRuns(uint32_t* n);
+
   virtual bool sparse() const { return false; }
   // REQUIRES: sparse().
   virtual Result<SparseCodes> NextSparse(uint32_t* n);

@@ -90,6 +90,11 @@ Result<const uint32_t*> PageDecoder::NextCodes(uint32_t* n) {
   return Status::Internal("NextCodes on a page without a dictionary view");
 }
 
+Result<PageDecoder::Runs> PageDecoder::NextRuns(uint32_t* n) {
+  *n = 0;
+  return Status::Internal("NextRuns on a page that is not run-length encoded");
+}
+
 Result<PageDecoder::SparseCodes> PageDecoder::NextSparse(uint32_t* n) {
   *n = 0;
   return Status::Internal("NextSparse on a page without a dominant code");

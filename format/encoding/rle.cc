@@ -35,7 +35,27 @@ class RleDecoder final : public BlockDecoder {
     return Status::OK();
   }
 
+  bool runs() const override { return true; }
+  Result<Runs> NextRuns(uint32_t* n) override {
+    *n = NextCount();
+    const uint32_t stop = position_ + *n;
+    uint32_t k = 0;
+    for (uint32_t pos = position_; pos < stop; ++k) {
+      const uint32_t run_end = Load<uint32_t>(ends_ + 4 * uint64_t{run_});
+      const uint32_t end = std::min(run_end, stop);
+      run_lengths_[k] = end - pos;
+      run_values_[k] = Load<B>(values_ + sizeof(B) * uint64_t{run_});
+      pos = end;
+      if (end == run_end) ++run_;
+    }
+    position_ = stop;
+    return Runs{k, run_lengths_, run_values_};
+  }
+
  private:
+  // The runs of the last NextRuns() (at most one per value of a block).
+  alignas(64) uint32_t run_lengths_[kBlockSize];
+  alignas(64) B run_values_[kBlockSize];
   const uint8_t* ends_;    // u32 run_ends[runs_]
   const uint8_t* values_;  // B values[runs_]
   uint32_t runs_;

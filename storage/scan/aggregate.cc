@@ -885,6 +885,8 @@ class MorselAggregator {
     if (w.all && valid == nullptr) {
       // Whole window, no nulls, one group (g): block kernels.
       const uint32_t g = w.gid[0];
+      DP_ASSIGN_OR_RETURN(const format::PageDecoder::Runs* runs, c.Runs(w.n));
+      if (runs != nullptr && UpdateRuns(a, s, *runs, w)) return Status::OK();
       if ((a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg)) {
         if (a.domain != Domain::kFloat) {
           Int128 sum = 0;
@@ -913,6 +915,44 @@ class MorselAggregator {
       UpdateNumeric<T>(a, s, static_cast<const T*>(v), valid, w, bound);
     });
     return Status::OK();
+  }
+
+  // The runs of a whole window of one group without nulls (w.all): an
+  // integer sum adds value x length per run; min, max and the distinct
+  // counts see each run's value once (a value seen again changes none of
+  // them). False for what runs do not settle (float sums: their order of
+  // additions is fixed by the rows, and count(col)).
+  bool UpdateRuns(const AggPlan& a, AggState& s, const format::PageDecoder::Runs& runs, const Window& w) {
+    const uint32_t g = w.gid[0];
+    switch (a.kind) {
+      case AggregateKind::kSum:
+      case AggregateKind::kAvg:
+        if (a.domain == Domain::kFloat) return false;
+        VisitFixed(a.pt, [&](auto tag) {
+          using T = decltype(tag);
+          if constexpr (std::is_integral_v<T>) {
+            const T* v = static_cast<const T*>(runs.values);
+            Int128 sum = 0;
+            for (uint32_t k = 0; k < runs.count; ++k) sum += Int128(v[k]) * runs.lengths[k];
+            s.isum[g] += sum;
+          }
+        });
+        return true;
+      case AggregateKind::kMin:
+      case AggregateKind::kMax:
+      case AggregateKind::kDistinct:
+      case AggregateKind::kApproxDistinct: {
+        Window each = w;  // the run values as the rows of one group
+        each.n = each.m = runs.count;
+        each.sel = kIdentityRows.rows;
+        VisitFixed(a.pt, [&](auto tag) {
+          using T = decltype(tag);
+          UpdateNumeric<T>(a, s, static_cast<const T*>(runs.values), nullptr, each, UINT64_MAX);
+        });
+        return true;
+      }
+      default: return false;
+    }
   }
 
   // See AggState::code_counts. False: the page has no codes, or groups x

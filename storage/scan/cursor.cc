@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "format/encoding/internal.h"
+#include "storage/scan/exec.h"  // EncodedKernels
 
 namespace dp::internal::scan {
 
@@ -140,7 +141,18 @@ Status ColumnCursor::Decode() {
   raw_ = nullptr;
   raw_strings_ = nullptr;
   sparse_block_ = false;
-  if (dict_.size > 0 && decoder_->sparse()) {
+  runs_block_ = false;
+  if (decoder_->runs() && EncodedKernels()) {
+    auto runs = decoder_->NextRuns(&n);
+    if (!runs.ok()) return runs.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+    runs_ = *runs;
+    if (binding_.widen) {  // the run values in the target type, as Values() gives them
+      void* out = runs_buf_.Reserve(size_t{runs_.count} * 8 + 64);
+      WidenValues(seg_pt_, target_pt_, runs_.values, runs_.count, out);
+      runs_.values = out;
+    }
+    runs_block_ = true;
+  } else if (dict_.size > 0 && decoder_->sparse()) {
     auto sparse = decoder_->NextSparse(&n);
     if (!sparse.ok()) return sparse.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
     sparse_ = *sparse;
@@ -190,6 +202,13 @@ Result<const format::PageDecoder::SparseCodes*> ColumnCursor::Sparse(uint32_t n)
   return &sparse_;
 }
 
+Result<const format::PageDecoder::Runs*> ColumnCursor::Runs(uint32_t n) {
+  if (missing_) return nullptr;
+  DP_RETURN_IF_ERROR(Decode());
+  if (!runs_block_ || row_ != block_first_ || n != block_end_ - block_first_) return nullptr;
+  return &runs_;
+}
+
 const void* ColumnCursor::TargetEntries() {
   if (!binding_.widen) return dict_.values;
   if (entries_serial_ != page_serial_) {
@@ -215,6 +234,15 @@ Result<const void*> ColumnCursor::Values() {
         const T* e = static_cast<const T*>(entries);
         T* o = static_cast<T*>(out);
         for (uint32_t i = 0; i < n; ++i) o[i] = e[codes[i]];
+      });
+      values_ = out;
+    } else if (runs_block_) {
+      void* out = values_buf_.Reserve(kBlockSize * 8);
+      VisitFixed(target_pt_, [&](auto t) {
+        using T = decltype(t);
+        const T* v = static_cast<const T*>(runs_.values);
+        T* o = static_cast<T*>(out);
+        for (uint32_t k = 0; k < runs_.count; ++k) o = std::fill_n(o, runs_.lengths[k], v[k]);
       });
       values_ = out;
     } else if (binding_.widen) {

@@ -77,6 +77,10 @@ class ColumnCursor {
   // position (see PageDecoder::SparseCodes), when they are the whole block;
   // nullptr otherwise (use Codes()).
   Result<const format::PageDecoder::SparseCodes*> Sparse(uint32_t n);
+  // Run-length pages: the runs of the `n` rows from the position (values
+  // in the target type), when they are the whole block; nullptr otherwise
+  // (use Values()). Off with EncodedKernels().
+  Result<const format::PageDecoder::Runs*> Runs(uint32_t n);
   format::PageDecoder::DictionaryView dictionary() const { return dict_; }
   // Changes whenever the page (and so the dictionary) changes.
   uint64_t page_serial() const { return page_serial_; }
@@ -151,9 +155,11 @@ class ColumnCursor {
   const uint32_t* codes_ = nullptr;
   bool sparse_block_ = false;  // the block is in sparse_ (codes_ made on demand)
   format::PageDecoder::SparseCodes sparse_;
+  bool runs_block_ = false;  // the block is in runs_ (values made on demand)
+  format::PageDecoder::Runs runs_;
   bool have_values_ = false, have_strings_ = false;
   const void* values_ = nullptr;         // target type, block start
-  storage::AlignedBuffer page_scratch_, decode_scratch_, values_buf_, entries_buf_, codes_buf_;
+  storage::AlignedBuffer page_scratch_, decode_scratch_, values_buf_, entries_buf_, codes_buf_, runs_buf_;
   std::vector<std::string_view> strings_buf_;
   std::vector<std::string_view> decode_strings_;
   uint64_t entries_serial_ = UINT64_MAX;

@@ -332,6 +332,53 @@ std::vector<MorselExec::Range> MorselExec::CandidateRanges() {
   return out;
 }
 
+namespace {
+
+// The test of a fixed-width leaf over n values `v` of type pt: out[i] =
+// the test of v[i] (negated when the leaf is).
+void TestValues(const Leaf& leaf, PhysicalType pt, const void* v, uint32_t n, uint8_t* out) {
+  auto range = [&](auto tag, auto lo, auto hi) {
+    using T = decltype(tag);
+    const T* p = static_cast<const T*>(v);
+    const T l = T(lo), h = T(hi);
+    if (leaf.op == Leaf::Op::kRange) {
+      RangeTest(p, n, l, h, leaf.negate, out);
+    } else if (leaf.domain == Domain::kFloat) {
+      TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestFloat(double(x)); });
+    } else if (leaf.domain == Domain::kSigned) {
+      TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestSigned(int64_t(x)); });
+    } else {
+      TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestUnsigned(uint64_t(x)); });
+    }
+  };
+  switch (pt) {
+    case PhysicalType::kI8: range(int8_t{}, leaf.ilo, leaf.ihi); break;
+    case PhysicalType::kI16: range(int16_t{}, leaf.ilo, leaf.ihi); break;
+    case PhysicalType::kI32: range(int32_t{}, leaf.ilo, leaf.ihi); break;
+    case PhysicalType::kI64: range(int64_t{}, leaf.ilo, leaf.ihi); break;
+    case PhysicalType::kBool:
+    case PhysicalType::kU8: range(uint8_t{}, leaf.ulo, leaf.uhi); break;
+    case PhysicalType::kU16: range(uint16_t{}, leaf.ulo, leaf.uhi); break;
+    case PhysicalType::kU32: range(uint32_t{}, leaf.ulo, leaf.uhi); break;
+    case PhysicalType::kU64: range(uint64_t{}, leaf.ulo, leaf.uhi); break;
+    case PhysicalType::kF32: {
+      // Compare in double: the bounds are doubles.
+      const float* p = static_cast<const float*>(v);
+      const double l = leaf.flo, h = leaf.fhi;
+      if (leaf.op == Leaf::Op::kRange) {
+        TestLoop(p, n, leaf.negate, out, [l, h](float x) { return (double(x) >= l) & (double(x) <= h); });
+      } else {
+        TestLoop(p, n, leaf.negate, out, [&](float x) { return leaf.TestFloat(double(x)); });
+      }
+      break;
+    }
+    case PhysicalType::kF64: range(double{}, leaf.flo, leaf.fhi); break;
+    case PhysicalType::kBytes: break;
+  }
+}
+
+}  // namespace
+
 Status MorselExec::EvalLeaf(const Leaf& leaf, int index, uint32_t n, uint8_t* out) {
   ColumnCursor& c = *cursors_[leaf.field];
   DP_ASSIGN_OR_RETURN(const uint8_t* valid, c.Validity(n));
@@ -455,45 +502,17 @@ Status MorselExec::EvalDecoded(const Leaf& leaf, ColumnCursor& c, uint32_t n, ui
     DP_ASSIGN_OR_RETURN(const std::string_view* s, c.Strings());
     for (uint32_t i = 0; i < n; ++i) out[i] = uint8_t(leaf.TestBytes(s[i]) != leaf.negate);
   } else {
-    DP_ASSIGN_OR_RETURN(const void* v, c.Values());
     const PhysicalType pt = format::PhysicalTypeOf(c.type().id);
-    auto range = [&](auto tag, auto lo, auto hi) {
-      using T = decltype(tag);
-      const T* p = static_cast<const T*>(v);
-      const T l = T(lo), h = T(hi);
-      if (leaf.op == Leaf::Op::kRange) {
-        RangeTest(p, n, l, h, leaf.negate, out);
-      } else if (leaf.domain == Domain::kFloat) {
-        TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestFloat(double(x)); });
-      } else if (leaf.domain == Domain::kSigned) {
-        TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestSigned(int64_t(x)); });
-      } else {
-        TestLoop(p, n, leaf.negate, out, [&](T x) { return leaf.TestUnsigned(uint64_t(x)); });
-      }
-    };
-    switch (pt) {
-      case PhysicalType::kI8: range(int8_t{}, leaf.ilo, leaf.ihi); break;
-      case PhysicalType::kI16: range(int16_t{}, leaf.ilo, leaf.ihi); break;
-      case PhysicalType::kI32: range(int32_t{}, leaf.ilo, leaf.ihi); break;
-      case PhysicalType::kI64: range(int64_t{}, leaf.ilo, leaf.ihi); break;
-      case PhysicalType::kBool:
-      case PhysicalType::kU8: range(uint8_t{}, leaf.ulo, leaf.uhi); break;
-      case PhysicalType::kU16: range(uint16_t{}, leaf.ulo, leaf.uhi); break;
-      case PhysicalType::kU32: range(uint32_t{}, leaf.ulo, leaf.uhi); break;
-      case PhysicalType::kU64: range(uint64_t{}, leaf.ulo, leaf.uhi); break;
-      case PhysicalType::kF32: {
-        // Compare in double: the bounds are doubles.
-        const float* p = static_cast<const float*>(v);
-        const double l = leaf.flo, h = leaf.fhi;
-        if (leaf.op == Leaf::Op::kRange) {
-          TestLoop(p, n, leaf.negate, out, [l, h](float x) { return (double(x) >= l) & (double(x) <= h); });
-        } else {
-          TestLoop(p, n, leaf.negate, out, [&](float x) { return leaf.TestFloat(double(x)); });
-        }
-        break;
-      }
-      case PhysicalType::kF64: range(double{}, leaf.flo, leaf.fhi); break;
-      case PhysicalType::kBytes: break;
+    DP_ASSIGN_OR_RETURN(const format::PageDecoder::Runs* runs, c.Runs(n));
+    if (runs != nullptr) {
+      // Run-length: each run tested once, its answer repeated.
+      alignas(64) uint8_t truth[kBlockSize];
+      TestValues(leaf, pt, runs->values, runs->count, truth);
+      uint8_t* o = out;
+      for (uint32_t k = 0; k < runs->count; ++k) o = std::fill_n(o, runs->lengths[k], truth[k]);
+    } else {
+      DP_ASSIGN_OR_RETURN(const void* v, c.Values());
+      TestValues(leaf, pt, v, n, out);
     }
   }
   return AndValid(valid, n, out);

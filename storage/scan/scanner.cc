@@ -30,7 +30,10 @@ using internal::scan::SelectRows;
 namespace {
 
 void SetValidity(Scanner::Rep::Column& c, size_t row, bool valid) {
-  if (c.validity.size() * 8 <= row) c.validity.resize(c.validity.size() * 2 + 64, 0xFF);
+  // Grown to hold `row` whatever its distance from the last null: the
+  // first null of a batch may come thousands of rows in (it once grew by
+  // one step and wrote past the end).
+  if (c.validity.size() * 8 <= row) c.validity.resize(std::max(c.validity.size() * 2 + 64, row / 8 + 1), 0xFF);
   if (!valid) c.validity[row >> 3] &= uint8_t(~(1u << (row & 7)));
 }
 

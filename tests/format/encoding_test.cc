@@ -164,12 +164,46 @@ Cases CasesFor(PhysicalType t) {
   return {};
 }
 
+// Decoders with runs (rle): the runs of every block, expanded, are the
+// block's values, one run per value at most, every length >= 1.
+void ExpectRunsMatchValues(Encoding e, const Page& page, std::span<const uint8_t> payload) {
+  auto values = PageDecoder::Make(e, page.type, payload, page.count);
+  auto runs = PageDecoder::Make(e, page.type, payload, page.count);
+  ASSERT_TRUE(values.ok() && runs.ok());
+  if (!(*runs)->runs()) return;
+  const int width = PhysicalWidth(page.type);
+  alignas(64) uint8_t scratch[8 * kBlockSize];
+  std::vector<std::string_view> strings(kBlockSize);
+  std::vector<uint8_t> expanded(8 * kBlockSize);
+  for (uint32_t block = 0; (*values)->remaining() > 0; ++block) {
+    uint32_t n = 0, m = 0;
+    auto v = (*values)->Next(scratch, strings.data(), &n);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    auto r = (*runs)->NextRuns(&m);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(m, n);
+    ASSERT_GE(r->count, n > 0 ? 1u : 0u);
+    ASSERT_LE(r->count, n);
+    size_t at = 0;
+    for (uint32_t k = 0; k < r->count; ++k) {
+      ASSERT_GE(r->lengths[k], 1u) << "run " << k;
+      for (uint32_t j = 0; j < r->lengths[k]; ++j, ++at) {
+        ASSERT_LT(at, size_t{n});
+        std::memcpy(expanded.data() + at * width, static_cast<const uint8_t*>(r->values) + size_t{k} * width, width);
+      }
+    }
+    ASSERT_EQ(at, size_t{n}) << "block " << block;
+    ASSERT_EQ(std::memcmp(expanded.data(), *v, size_t{n} * width), 0) << "block " << block;
+  }
+}
+
 void ExpectRoundTrip(Encoding e, const Page& page, const std::vector<uint8_t>& payload) {
   if (page.count == 0) {
     ASSERT_TRUE(payload.empty());
   }
   ASSERT_NO_FATAL_FAILURE(testing::ExpectDecodeAll(e, page, payload));
   ASSERT_NO_FATAL_FAILURE(testing::ExpectStreamedWithSkips(e, page, payload));
+  ASSERT_NO_FATAL_FAILURE(ExpectRunsMatchValues(e, page, payload));
   // The same bytes at an odd address: decoders copy instead of aliasing.
   std::vector<uint8_t> shifted(payload.size() + 1);
   if (!payload.empty()) std::memcpy(shifted.data() + 1, payload.data(), payload.size());
