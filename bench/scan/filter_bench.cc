@@ -1,9 +1,12 @@
-// Range predicates on for_bitpack columns: tested on the packed values with
-// the bounds moved by each page's base (ColumnCursor::ForBlockInRange)
-// against decoding every value and comparing it (the path before), in the
-// same run, alternating, on a `dpgen orders` segment.
+// Kernels on encoded data against decoding every value first (the path
+// before), in the same run, alternating (internal::scan::SetEncodedKernels):
+// - F1..F4, on a `dpgen orders` segment: range predicates on for_bitpack
+//   columns tested on the packed values, bounds moved by each page's base;
+// - R1..R4, with --rle-rows N: sums, min/max/distinct and predicates on an
+//   rle column (generated into /dev/shm), a run at a time.
 //
 //   build-rel/bench/scan/filter_bench --segment orders-10M.dpc [--runs 15] [--threads 1] [--only F1]
+//   build-rel/bench/scan/filter_bench --rle-rows 10000000
 //
 // Prints per query the median time of each path over --runs alternating
 // rounds (one warm-up each), the ratio, and checks that the answers agree.
@@ -13,11 +16,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "dp/scan.h"
 #include "dp/segment.h"
+#include "dp/writer.h"
 #include "storage/scan/exec.h"
 
 namespace {
@@ -45,35 +52,84 @@ std::string Answer(const dp::AggregateResult& r) {
   return s;
 }
 
+// A segment of one rle int64 column "status": runs of 1..255 rows of
+// values in [0, 50), in /dev/shm (removed at exit).
+std::string WriteRleSegment(uint64_t rows) {
+  const std::string path = "/dev/shm/filter_bench_rle_" + std::to_string(::getpid()) + ".dpc";
+  auto schema = dp::Schema::Make({{"status", dp::DataType::Int64(), false}});
+  if (!schema.ok()) Die(schema.status().ToString());
+  dp::WriterOptions opt;
+  opt.sync = false;
+  opt.force_encoding = dp::Encoding::kRle;
+  auto w = dp::SegmentWriter::Create(path, *schema, opt);
+  if (!w.ok()) Die(w.status().ToString());
+  std::mt19937_64 rng(42);
+  std::vector<int64_t> v;
+  const uint64_t chunk = 1 << 20;
+  int64_t value = 0;
+  uint64_t left = 0;
+  for (uint64_t done = 0; done < rows;) {
+    v.clear();
+    for (uint64_t i = 0; i < chunk && done < rows; ++i, ++done) {
+      if (left == 0) {
+        value = int64_t(rng() % 50);
+        left = 1 + rng() % 255;
+      }
+      --left;
+      v.push_back(value);
+    }
+    const dp::Status st = (*w)->Append({dp::ColumnData::Of<int64_t>(v)});
+    if (!st.ok()) Die(st.ToString());
+  }
+  const dp::Status st = (*w)->Finish();
+  if (!st.ok()) Die(st.ToString());
+  return path;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string segment;
   int runs = 15, threads = 1;
   std::string only;
+  uint64_t rle_rows = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--segment" && i + 1 < argc) {
       segment = argv[++i];
     } else if (a == "--runs" && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--rle-rows" && i + 1 < argc) {
+      rle_rows = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--only" && i + 1 < argc) {
       only = argv[++i];
     } else if (a == "--threads" && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: filter_bench --segment FILE.dpc [--runs 15] [--threads 1] [--only F1]\n");
+      std::fprintf(stderr, "usage: filter_bench --segment FILE.dpc [--runs 15] [--threads 1] [--only F1] [--rle-rows N]\n");
       return a == "-h" || a == "--help" ? 0 : 2;
     }
   }
-  if (segment.empty()) Die("--segment FILE.dpc is required (make one with: dpgen orders --rows 10M)");
+  if (segment.empty() && rle_rows == 0) {
+    Die("--segment FILE.dpc is required (make one with: dpgen orders --rows 10M), or --rle-rows N");
+  }
+  if (rle_rows > 0) segment = WriteRleSegment(rle_rows);
   auto seg = dp::Segment::Open(segment);
   if (!seg.ok()) Die(seg.status().ToString());
   auto source = dp::ScanSource::FromSegments({std::shared_ptr<const dp::Segment>(std::move(*seg))});
   if (!source.ok()) Die(source.status().ToString());
 
   using P = dp::Predicate;
-  const std::vector<Query> queries = {
+  const std::vector<Query> rle_queries = {
+      {"R1", "sum(status) (rle int64, runs of 1..255 rows)", P(), {dp::Aggregate::Sum("status")}},
+      {"R2", "count(*) WHERE status BETWEEN 10 AND 20", P::Between("status", dp::Value::Int(10), dp::Value::Int(20)),
+       {dp::Aggregate::Count()}},
+      {"R3", "min(status), max(status), count(DISTINCT status)", P(),
+       {dp::Aggregate::Min("status"), dp::Aggregate::Max("status"), dp::Aggregate::Distinct("status")}},
+      {"R4", "sum(status) WHERE status IN (3, 30, 40)",
+       P::In("status", {dp::Value::Int(3), dp::Value::Int(30), dp::Value::Int(40)}), {dp::Aggregate::Sum("status")}},
+  };
+  const std::vector<Query> orders_queries = {
       {"F1", "count(*) WHERE price_usd_cents BETWEEN 10000 AND 20000 (int64, 16-bit packed)",
        P::Between("price_usd_cents", dp::Value::Int(10000), dp::Value::Int(20000)), {dp::Aggregate::Count()}},
       {"F2", "count(*) WHERE product_id < 25000 (int32, 17-bit packed)", P::Lt("product_id", dp::Value::Int(25000)),
@@ -84,8 +140,9 @@ int main(int argc, char** argv) {
        P::And({P::Ge("price_usd_cents", dp::Value::Int(49000)), P::Lt("product_id", dp::Value::Int(50000))}),
        {dp::Aggregate::Count()}},
   };
+  const std::vector<Query>& queries = rle_rows > 0 ? rle_queries : orders_queries;
   std::printf("segment %s, threads %d, %d alternating rounds, medians in ms\n", segment.c_str(), threads, runs);
-  std::printf("%-4s %10s %10s %7s  %s\n", "q", "decoded", "packed", "ratio", "query");
+  std::printf("%-4s %10s %10s %7s  %s\n", "q", "decoded", "encoded", "ratio", "query");
   for (const Query& q : queries) {
     if (!only.empty() && only != q.name) continue;
     dp::ScanSpec spec;
@@ -116,5 +173,6 @@ int main(int argc, char** argv) {
                 answers[1].c_str());
   }
   dp::internal::scan::SetEncodedKernels(true);
+  if (rle_rows > 0) std::remove(segment.c_str());
   return 0;
 }
