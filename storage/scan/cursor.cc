@@ -103,6 +103,7 @@ Status ColumnCursor::MakeDecoder() {
                                        pi->num_values());
   if (!dec.ok()) return dec.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
   decoder_ = std::move(dec).value();
+  page_runs_ = decoder_->runs() && EncodedKernels();
   return Status::OK();
 }
 
@@ -142,7 +143,7 @@ Status ColumnCursor::Decode() {
   raw_strings_ = nullptr;
   sparse_block_ = false;
   runs_block_ = false;
-  if (decoder_->runs() && EncodedKernels()) {
+  if (page_runs_) {
     auto runs = decoder_->NextRuns(&n);
     if (!runs.ok()) return runs.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
     runs_ = *runs;
@@ -202,8 +203,12 @@ Result<const format::PageDecoder::SparseCodes*> ColumnCursor::Sparse(uint32_t n)
   return &sparse_;
 }
 
-Result<const format::PageDecoder::Runs*> ColumnCursor::Runs(uint32_t n) {
+Result<const format::PageDecoder::Runs*> ColumnCursor::RunsOfBlock(uint32_t n) {
   if (missing_) return nullptr;
+  // Asked of the page first: a caller that goes on without runs (a sum
+  // of packed values) must not pay for decoding the block.
+  if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
+  if (!page_runs_) return nullptr;
   DP_RETURN_IF_ERROR(Decode());
   if (!runs_block_ || row_ != block_first_ || n != block_end_ - block_first_) return nullptr;
   return &runs_;

@@ -80,7 +80,10 @@ class ColumnCursor {
   // Run-length pages: the runs of the `n` rows from the position (values
   // in the target type), when they are the whole block; nullptr otherwise
   // (use Values()). Off with EncodedKernels().
-  Result<const format::PageDecoder::Runs*> Runs(uint32_t n);
+  Result<const format::PageDecoder::Runs*> Runs(uint32_t n) {
+    if (loaded_page_ == page_ && !page_runs_) return nullptr;  // per window: kept inline
+    return RunsOfBlock(n);
+  }
   format::PageDecoder::DictionaryView dictionary() const { return dict_; }
   // Changes whenever the page (and so the dictionary) changes.
   uint64_t page_serial() const { return page_serial_; }
@@ -120,6 +123,7 @@ class ColumnCursor {
   Status Decode();  // the current block, in whichever form the page has
   Status SeekDecoder();  // loads the page, moves its decoder to the block
   const uint32_t* BlockCodes();  // of the decoded block (expands a sparse one); nullptr: none
+  Result<const format::PageDecoder::Runs*> RunsOfBlock(uint32_t n);
   // The packed for_bitpack page of the position's block, when the n values
   // from the position are that whole block and the page has no nulls.
   Result<std::optional<format::internal::ForPage>> WholeForBlock(uint32_t n);
@@ -155,6 +159,7 @@ class ColumnCursor {
   const uint32_t* codes_ = nullptr;
   bool sparse_block_ = false;  // the block is in sparse_ (codes_ made on demand)
   format::PageDecoder::SparseCodes sparse_;
+  bool page_runs_ = false;   // the loaded page is rle and EncodedKernels(): blocks decode as runs
   bool runs_block_ = false;  // the block is in runs_ (values made on demand)
   format::PageDecoder::Runs runs_;
   bool have_values_ = false, have_strings_ = false;
