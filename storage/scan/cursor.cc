@@ -142,7 +142,6 @@ Status ColumnCursor::Decode() {
   raw_ = nullptr;
   raw_strings_ = nullptr;
   sparse_block_ = false;
-  runs_block_ = false;
   if (page_runs_) {
     auto runs = decoder_->NextRuns(&n);
     if (!runs.ok()) return runs.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
@@ -152,7 +151,6 @@ Status ColumnCursor::Decode() {
       WidenValues(seg_pt_, target_pt_, runs_.values, runs_.count, out);
       runs_.values = out;
     }
-    runs_block_ = true;
   } else if (dict_.size > 0 && decoder_->sparse()) {
     auto sparse = decoder_->NextSparse(&n);
     if (!sparse.ok()) return sparse.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
@@ -210,7 +208,7 @@ Result<const format::PageDecoder::Runs*> ColumnCursor::RunsOfBlock(uint32_t n) {
   if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
   if (!page_runs_) return nullptr;
   DP_RETURN_IF_ERROR(Decode());
-  if (!runs_block_ || row_ != block_first_ || n != block_end_ - block_first_) return nullptr;
+  if (row_ != block_first_ || n != block_end_ - block_first_) return nullptr;
   return &runs_;
 }
 
@@ -241,7 +239,7 @@ Result<const void*> ColumnCursor::Values() {
         for (uint32_t i = 0; i < n; ++i) o[i] = e[codes[i]];
       });
       values_ = out;
-    } else if (runs_block_) {
+    } else if (page_runs_) {  // Decode() left the block in runs_
       void* out = values_buf_.Reserve(kBlockSize * 8);
       VisitFixed(target_pt_, [&](auto t) {
         using T = decltype(t);
@@ -391,10 +389,8 @@ Result<bool> ColumnCursor::ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, boo
   const Int128 base = ForBase(seg_pt_, page->base);
   const Int128 top = (Int128(1) << page->width) - 1;  // the largest packed value
   // The segment type's range: a page whose values would wrap is decoded.
-  const int bits = 8 * format::PhysicalWidth(seg_pt_);
-  const bool is_signed = format::IsSignedPhysical(seg_pt_);
-  const Int128 type_min = is_signed ? -(Int128(1) << (bits - 1)) : 0;
-  const Int128 type_max = is_signed ? (Int128(1) << (bits - 1)) - 1 : (Int128(1) << bits) - 1;
+  Int128 type_min, type_max;
+  IntLimits(seg_pt_, &type_min, &type_max);
   if (base < type_min || base + top > type_max) return false;
   // value = base + p, 0 <= p <= top: lo <= value <= hi <=> plo <= p <= phi.
   const Int128 plo = std::max<Int128>(lo - base, 0), phi = std::min<Int128>(hi - base, top);
@@ -403,7 +399,7 @@ Result<bool> ColumnCursor::ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, boo
     return true;
   }
   const uint8_t* block = page->blocks + uint64_t{block_} * 128 * page->width;
-  if (bits > 32) {
+  if (format::PhysicalWidth(seg_pt_) > 4) {
     alignas(64) uint64_t copy[kBlockSize];
     format::UnpackInRange1024(BlockWords(block, page->width, copy), page->width, uint64_t(plo),
                               uint64_t(phi - plo), out);

@@ -159,8 +159,9 @@ class ColumnCursor {
   const uint32_t* codes_ = nullptr;
   bool sparse_block_ = false;  // the block is in sparse_ (codes_ made on demand)
   format::PageDecoder::SparseCodes sparse_;
-  bool page_runs_ = false;   // the loaded page is rle and EncodedKernels(): blocks decode as runs
-  bool runs_block_ = false;  // the block is in runs_ (values made on demand)
+  // The loaded page is rle and EncodedKernels(): its blocks decode into
+  // runs_ (values made from them on demand).
+  bool page_runs_ = false;
   format::PageDecoder::Runs runs_;
   bool have_values_ = false, have_strings_ = false;
   const void* values_ = nullptr;         // target type, block start

@@ -124,9 +124,8 @@ uint32_t SelectRowsPortable(const uint8_t* mask, uint32_t n, uint32_t* sel);
 // range tests of integer columns on the packed values of for_bitpack
 // blocks (ColumnCursor::ForBlockInRange); tests, integer sums, min, max and
 // distinct counts a run at a time on rle blocks (ColumnCursor::Runs). Off,
-// every value is
-// decoded first: the oracle the tests compare against, and the baseline of
-// bench/scan/filter_bench.
+// every value is decoded first: the oracle the tests compare against, and
+// the baseline of bench/scan/filter_bench.
 bool EncodedKernels();
 void SetEncodedKernels(bool on);
 

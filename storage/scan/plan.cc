@@ -64,21 +64,6 @@ std::string LiteralText(const Value& v) {
   return "null";
 }
 
-// Integer range of a signed/unsigned target type.
-void IntLimits(const DataType& t, Int128* lo, Int128* hi) {
-  switch (t.id) {
-    case TypeId::kInt8: *lo = INT8_MIN; *hi = INT8_MAX; return;
-    case TypeId::kInt16: *lo = INT16_MIN; *hi = INT16_MAX; return;
-    case TypeId::kInt32: case TypeId::kDate32: *lo = INT32_MIN; *hi = INT32_MAX; return;
-    case TypeId::kUInt8: *lo = 0; *hi = UINT8_MAX; return;
-    case TypeId::kUInt16: *lo = 0; *hi = UINT16_MAX; return;
-    case TypeId::kUInt32: *lo = 0; *hi = UINT32_MAX; return;
-    case TypeId::kUInt64: *lo = 0; *hi = UINT64_MAX; return;
-    case TypeId::kBool: *lo = 0; *hi = 1; return;
-    default: *lo = INT64_MIN; *hi = INT64_MAX; return;
-  }
-}
-
 class Compiler {
  public:
   Compiler(const Schema& schema, Plan* plan) : schema_(schema), plan_(plan) {}
@@ -137,7 +122,7 @@ class Compiler {
 
   void SetIntRange(Leaf* leaf, Int128 lo, Int128 hi) {
     Int128 tlo, thi;
-    IntLimits(schema_.field(leaf->field).type, &tlo, &thi);
+    IntLimits(format::PhysicalTypeOf(schema_.field(leaf->field).type.id), &tlo, &thi);
     lo = std::max(lo, tlo);
     hi = std::min(hi, thi);
     if (lo > hi) {
@@ -281,7 +266,7 @@ class Compiler {
   Result<Leaf> CompileIn(const Field& f, Leaf leaf, const std::vector<Value>& vals) {
     leaf.op = Leaf::Op::kIn;
     Int128 tlo, thi;
-    IntLimits(f.type, &tlo, &thi);
+    IntLimits(format::PhysicalTypeOf(f.type.id), &tlo, &thi);
     for (const Value& v : vals) {
       switch (leaf.domain) {
         case Domain::kSigned:
@@ -432,6 +417,21 @@ bool LeafMustMatch(const Leaf& leaf, const Zone* z) {
 int Sign(long double d) { return d < 0 ? -1 : d > 0 ? 1 : 0; }
 
 }  // namespace
+
+void IntLimits(format::PhysicalType t, Int128* lo, Int128* hi) {
+  using format::PhysicalType;
+  switch (t) {
+    case PhysicalType::kI8: *lo = INT8_MIN; *hi = INT8_MAX; return;
+    case PhysicalType::kI16: *lo = INT16_MIN; *hi = INT16_MAX; return;
+    case PhysicalType::kI32: *lo = INT32_MIN; *hi = INT32_MAX; return;
+    case PhysicalType::kU8: *lo = 0; *hi = UINT8_MAX; return;
+    case PhysicalType::kU16: *lo = 0; *hi = UINT16_MAX; return;
+    case PhysicalType::kU32: *lo = 0; *hi = UINT32_MAX; return;
+    case PhysicalType::kU64: *lo = 0; *hi = UINT64_MAX; return;
+    case PhysicalType::kBool: *lo = 0; *hi = 1; return;
+    default: *lo = INT64_MIN; *hi = INT64_MAX; return;
+  }
+}
 
 Domain DomainOf(const DataType& t) {
   if (t.id == TypeId::kBool) return Domain::kBool;

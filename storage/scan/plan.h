@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dp/scan.h"
+#include "format/encoding.h"
 #include "storage/segment_reader.h"
 
 namespace dp::internal::scan {
@@ -17,6 +18,10 @@ namespace dp::internal::scan {
 // Exact integer arithmetic (sums, literal ranges); GCC/Clang, -Wpedantic-clean.
 __extension__ using Int128 = __int128;
 __extension__ using UInt128 = unsigned __int128;
+
+// The range of an integer physical type (bool: 0..1); the int64 range for
+// any other type.
+void IntLimits(format::PhysicalType t, Int128* lo, Int128* hi);
 
 // Values are compared in one of these domains (the target type's).
 enum class Domain : uint8_t { kSigned, kUnsigned, kFloat, kBool, kBytes };
