@@ -8,7 +8,10 @@ endif()
 if(DP_WERROR)
   # GCC 12 reports -Wrestrict and -Wmaybe-uninitialized false positives from
   # inside libstdc++ (std::string, std::optional) at -O2; they stay warnings.
-  list(APPEND DP_WARNINGS -Werror -Wno-error=restrict -Wno-error=maybe-uninitialized)
+  list(APPEND DP_WARNINGS -Werror)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    list(APPEND DP_WARNINGS -Wno-error=restrict -Wno-error=maybe-uninitialized)
+  endif()
 endif()
 
 if(DP_SANITIZE)

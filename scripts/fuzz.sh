@@ -14,17 +14,13 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
 shift || true
 work=${FUZZ_WORK:-/tmp/dp-fuzz}
-build=build-fuzz
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=($(sed -n 's/^dp_add_fuzz(\([a-z_]*\) .*/\1/p' tests/fuzz/CMakeLists.txt))
 fi
-command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is required (apt-get install clang libclang-rt-dev)" >&2; exit 2; }
-# -O1 with line tables only (libFuzzer's usual flags): a fresh build of the
-# targets took 142 s on 2 cores (about 240 s at -O2 -g), and reports still
-# name file:line.
-CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" -DDP_FUZZ=ON -DDP_BUILD_BENCH=OFF >/dev/null
+# The same build as `DP_FUZZ=1 scripts/test.sh` (scripts/configure.sh fuzz):
+# after that one, nothing is rebuilt here.
+build=$(scripts/configure.sh fuzz)
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}

@@ -361,7 +361,7 @@ TEST(Scan, RangeTestsOnPackedBlocksMatchDecodedOnes) {
         {k.hi - std::min<Int128Value>(span, 5000), k.hi},
         {k.lo, k.hi}};
     for (size_t ri = 0; ri < ranges.size(); ++ri) {
-      const auto [vlo, vhi] = ranges[ri];
+      const Int128Value vlo = ranges[ri].first, vhi = ranges[ri].second;  // not a structured binding: clang 14 cannot capture one
       auto draw = [&] {
         const UInt128Value width = UInt128Value(vhi - vlo) + 1;
         const UInt128Value r = (UInt128Value(rng()) << 64 | rng()) % width;
