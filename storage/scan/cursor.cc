@@ -331,19 +331,6 @@ uint64_t ColumnCursor::PageMagnitudeBound() const {
   return std::max(magnitude(int64_t(pi->min_bits())), magnitude(int64_t(pi->max_bits())));
 }
 
-Result<std::optional<format::internal::ForPage>> ColumnCursor::WholeForBlock(uint32_t n) {
-  if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return std::nullopt;
-  if (!format::IsIntegerPhysical(seg_pt_)) return std::nullopt;
-  const fb::PageInfo* pi = chunk_->pages()->Get(page_);
-  if (pi->encoding() != uint8_t(Encoding::kForBitpack) || pi->null_count() != 0) return std::nullopt;
-  if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
-  // ParseForPage validated the payload when the decoder was made; parse the
-  // header again (cheap) to reach the packed blocks.
-  auto page = format::internal::ParseForPage(seg_pt_, body_.payload, pi->num_values());
-  if (!page.ok()) return page.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
-  return *page;
-}
-
 namespace {
 
 // The words of a packed block of `width` bits, aligned for W (copied into
@@ -364,6 +351,27 @@ Int128 ForBase(format::PhysicalType t, uint64_t base) {
 
 }  // namespace
 
+Result<std::optional<format::internal::ForPage>> ColumnCursor::WholeForBlock(uint32_t n) {
+  if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return std::nullopt;
+  if (!format::IsIntegerPhysical(seg_pt_)) return std::nullopt;
+  const fb::PageInfo* pi = chunk_->pages()->Get(page_);
+  if (pi->encoding() != uint8_t(Encoding::kForBitpack) || pi->null_count() != 0) return std::nullopt;
+  if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
+  // ParseForPage validated the payload when the decoder was made; parse the
+  // header again (cheap) to reach the packed blocks.
+  auto page = format::internal::ParseForPage(seg_pt_, body_.payload, pi->num_values());
+  if (!page.ok()) return page.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
+  // The kernels take value = base + packed exactly; the decoder wraps in
+  // the segment type. A page whose base + 2^width - 1 leaves the type (no
+  // writer makes one: its base is the minimum) is decoded, so that every
+  // path gives the decoder's values.
+  Int128 type_min, type_max;
+  IntLimits(seg_pt_, &type_min, &type_max);
+  const Int128 base = ForBase(seg_pt_, page->base);
+  if (base < type_min || base + ((Int128(1) << page->width) - 1) > type_max) return std::nullopt;
+  return *page;
+}
+
 Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {
   DP_ASSIGN_OR_RETURN(std::optional<format::internal::ForPage> page, WholeForBlock(n));
   if (!page || page->width > 53) return false;  // 1024 packed values could overflow a u64 sum
@@ -378,7 +386,7 @@ Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {
       packed = format::UnpackSum1024(BlockWords(block, page->width, copy), page->width);
     }
   }
-  // Each value is base + packed exactly (the writer's base is the minimum).
+  // Each value is base + packed exactly (WholeForBlock: nothing wraps).
   *sum = ForBase(seg_pt_, page->base) * n + Int128(packed);
   return true;
 }
@@ -388,10 +396,6 @@ Result<bool> ColumnCursor::ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, boo
   if (!page) return false;
   const Int128 base = ForBase(seg_pt_, page->base);
   const Int128 top = (Int128(1) << page->width) - 1;  // the largest packed value
-  // The segment type's range: a page whose values would wrap is decoded.
-  Int128 type_min, type_max;
-  IntLimits(seg_pt_, &type_min, &type_max);
-  if (base < type_min || base + top > type_max) return false;
   // value = base + p, 0 <= p <= top: lo <= value <= hi <=> plo <= p <= phi.
   const Int128 plo = std::max<Int128>(lo - base, 0), phi = std::min<Int128>(hi - base, top);
   if (plo > phi || (plo == 0 && phi == top)) {

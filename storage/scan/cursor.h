@@ -96,15 +96,17 @@ class ColumnCursor {
   Result<const uint8_t*> Validity(uint32_t n);
   // The exact sum of the `n` values from the position, from the packed
   // FOR block, when the position starts a block, n covers it, the page has
-  // no nulls and it is for_bitpack of an integer type. False otherwise.
+  // no nulls, it is for_bitpack of an integer type and its base +
+  // 2^width - 1 does not leave the segment type (a writer's page never
+  // does; the decoder would wrap, and its values are what every path must
+  // give). False otherwise.
   Result<bool> ForBlockSum(uint32_t n, Int128* sum);
   // out[i] = (lo <= value i <= hi) != negate for the `n` values from the
   // position, tested on the packed values of a for_bitpack block with the
   // bounds moved into the packed domain, nothing decoded; lo and hi are in
   // the values' own domain (what they widen to exactly). Same conditions
-  // as ForBlockSum, and the page's base + 2^width - 1 must not leave the
-  // segment type (a valid page never does; decoding would wrap). False
-  // otherwise. `out` has room for kBlockSize bytes (all may be written).
+  // as ForBlockSum. False otherwise. `out` has room for kBlockSize bytes
+  // (all may be written).
   Result<bool> ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, bool negate, uint8_t* out);
   // Bounds of the values of the position's block (so of those from the
   // position to block_end()) without decoding them, where the page proves
@@ -125,7 +127,8 @@ class ColumnCursor {
   const uint32_t* BlockCodes();  // of the decoded block (expands a sparse one); nullptr: none
   Result<const format::PageDecoder::Runs*> RunsOfBlock(uint32_t n);
   // The packed for_bitpack page of the position's block, when the n values
-  // from the position are that whole block and the page has no nulls.
+  // from the position are that whole block, the page has no nulls and its
+  // values cannot wrap (see ForBlockSum).
   Result<std::optional<format::internal::ForPage>> WholeForBlock(uint32_t n);
 
   const Segment::Rep* rep_;
