@@ -78,20 +78,23 @@ bool WriteSegment(const fs::path& path, std::optional<Encoding> encoding, dp::Co
 }
 
 // A page_decode input: encoding, physical type, count (LE), payload.
-bool WritePage(const fs::path& path, Encoding e, PhysicalType t) {
-  std::vector<uint64_t> words(kRows);
-  std::vector<std::string> owned(kRows);
-  std::vector<std::string_view> strings(kRows);
-  for (uint32_t i = 0; i < kRows; ++i) {
+// `count` past 1024 gives whole blocks, which the target's checks of the
+// block kernels (packed sums and range tests, runs, sparse codes) need.
+bool WritePage(const fs::path& path, Encoding e, PhysicalType t, uint32_t count = kRows) {
+  std::vector<uint64_t> words(count);
+  std::vector<std::string> owned(count);
+  std::vector<std::string_view> strings(count);
+  for (uint32_t i = 0; i < count; ++i) {
     const bool constant = e == Encoding::kConstant;
     words[i] = constant ? 42 : (i / 7) * 3 + (i % 5 == 0 ? 100 : 0);
+    if (e == Encoding::kDictionarySparse && count > kRows) words[i] = i % 5 == 0 ? (i / 5) % 40 + 1 : 0;
     owned[i] = constant ? "same" : "v" + std::to_string(i % 9);
     strings[i] = owned[i];
   }
   // Same bit patterns reinterpreted at the type's width (little endian).
-  std::vector<uint8_t> fixed(size_t(kRows) * 8);
+  std::vector<uint8_t> fixed(size_t(count) * 8);
   const int width = dp::format::PhysicalWidth(t);
-  for (uint32_t i = 0; i < kRows; ++i) {
+  for (uint32_t i = 0; i < count; ++i) {
     uint64_t w = words[i];
     if (t == PhysicalType::kBool) w &= 1;
     if (t == PhysicalType::kF32) { const float f = float(w) / 4; std::memcpy(&w, &f, 4); }
@@ -100,13 +103,13 @@ bool WritePage(const fs::path& path, Encoding e, PhysicalType t) {
   }
   dp::format::PageValues in;
   in.type = t;
-  in.count = kRows;
+  in.count = count;
   in.values = fixed.data();
   in.strings = strings.data();
   std::vector<uint8_t> payload;
   if (!dp::format::EncodeWith(e, in, &payload).ok()) return false;
   std::vector<uint8_t> bytes = {uint8_t(e), uint8_t(t)};
-  for (int b = 0; b < 4; ++b) bytes.push_back(uint8_t(kRows >> (8 * b)));
+  for (int b = 0; b < 4; ++b) bytes.push_back(uint8_t(count >> (8 * b)));
   bytes.insert(bytes.end(), payload.begin(), payload.end());
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
@@ -248,6 +251,17 @@ int main(int argc, char** argv) {
         return 1;
       }
       ++written;
+      // 2.5 blocks of the encodings scans take apart by block.
+      const Encoding block_kernels[] = {Encoding::kForBitpack, Encoding::kRle, Encoding::kDictionary,
+                                        Encoding::kDictionarySparse};
+      if (std::find(std::begin(block_kernels), std::end(block_kernels), Encoding(e)) != std::end(block_kernels)) {
+        const fs::path blocks = root / "page_decode_fuzz" / (name + "_" + type_name + "_blocks");
+        if (!WritePage(blocks, Encoding(e), PhysicalType(t), 2560)) {
+          std::fprintf(stderr, "make_seeds: cannot encode %s\n", blocks.c_str());
+          return 1;
+        }
+        ++written;
+      }
     }
   }
   fs::create_directories(root / "manifest_fuzz");
