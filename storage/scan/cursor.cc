@@ -77,6 +77,7 @@ Status ColumnCursor::LoadPage() {
   const fb::PageInfo* pi = chunk_->pages()->Get(page_);
   DP_ASSIGN_OR_RETURN(body_, rep_->LoadPage(binding_.column, rg_, page_, &page_scratch_));
   DP_RETURN_IF_ERROR(MakeDecoder());
+  DP_RETURN_IF_ERROR(LoadForPage());
   // A page the codec decompressed was just written to the scratch buffer:
   // it is in cache already, and a pass would read it a second time.
   if (stream_pages_ && pi->codec() == 0 && body_.payload.size() <= kStreamPageMax) {
@@ -354,11 +355,19 @@ Int128 ForBase(format::PhysicalType t, uint64_t base) {
 Result<std::optional<format::internal::ForPage>> ColumnCursor::WholeForBlock(uint32_t n) {
   if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return std::nullopt;
   if (!format::IsIntegerPhysical(seg_pt_)) return std::nullopt;
-  const fb::PageInfo* pi = chunk_->pages()->Get(page_);
-  if (pi->encoding() != uint8_t(Encoding::kForBitpack) || pi->null_count() != 0) return std::nullopt;
   if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
-  // ParseForPage validated the payload when the decoder was made; parse the
-  // header again (cheap) to reach the packed blocks.
+  return for_page_;
+}
+
+Status ColumnCursor::LoadForPage() {
+  for_page_.reset();
+  const fb::PageInfo* pi = chunk_->pages()->Get(page_);
+  if (!format::IsIntegerPhysical(seg_pt_) || pi->encoding() != uint8_t(Encoding::kForBitpack) ||
+      pi->null_count() != 0) {
+    return Status::OK();
+  }
+  // MakeDecoder validated the payload; parse the header again (cheap) to
+  // reach the packed blocks.
   auto page = format::internal::ParseForPage(seg_pt_, body_.payload, pi->num_values());
   if (!page.ok()) return page.status().WithContext(rep_->Where(binding_.column, rg_, int(page_)));
   // The kernels take value = base + packed exactly; the decoder wraps in
@@ -368,8 +377,8 @@ Result<std::optional<format::internal::ForPage>> ColumnCursor::WholeForBlock(uin
   Int128 type_min, type_max;
   IntLimits(seg_pt_, &type_min, &type_max);
   const Int128 base = ForBase(seg_pt_, page->base);
-  if (base < type_min || base + ((Int128(1) << page->width) - 1) > type_max) return std::nullopt;
-  return *page;
+  if (base >= type_min && base + ((Int128(1) << page->width) - 1) <= type_max) for_page_ = *page;
+  return Status::OK();
 }
 
 Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {

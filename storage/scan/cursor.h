@@ -130,6 +130,8 @@ class ColumnCursor {
   // from the position are that whole block, the page has no nulls and its
   // values cannot wrap (see ForBlockSum).
   Result<std::optional<format::internal::ForPage>> WholeForBlock(uint32_t n);
+  // Sets for_page_ for the loaded page (at load: once per page, not per block).
+  Status LoadForPage();
 
   const Segment::Rep* rep_;
   Binding binding_;
@@ -154,6 +156,9 @@ class ColumnCursor {
   Segment::Rep::PageBody body_;
   std::unique_ptr<format::PageDecoder> decoder_;
   format::PageDecoder::DictionaryView dict_;
+  // The loaded page's packed blocks where the FOR kernels apply (integer
+  // for_bitpack without nulls whose values cannot wrap).
+  std::optional<format::internal::ForPage> for_page_;
   bool transient_ = false;
   uint32_t decoded_block_ = UINT32_MAX;  // block held in the buffers below
   uint32_t gathered_block_ = UINT32_MAX;  // block Gather() decoded in part (the decoder is past it)
