@@ -355,7 +355,12 @@ Int128 ForBase(format::PhysicalType t, uint64_t base) {
 Result<std::optional<format::internal::ForPage>> ColumnCursor::WholeForBlock(uint32_t n) {
   if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return std::nullopt;
   if (!format::IsIntegerPhysical(seg_pt_)) return std::nullopt;
-  if (loaded_page_ != page_) DP_RETURN_IF_ERROR(LoadPage());
+  if (loaded_page_ != page_) {
+    // Other pages are not loaded for the asking (as before LoadForPage).
+    const fb::PageInfo* pi = chunk_->pages()->Get(page_);
+    if (pi->encoding() != uint8_t(Encoding::kForBitpack) || pi->null_count() != 0) return std::nullopt;
+    DP_RETURN_IF_ERROR(LoadPage());
+  }
   return for_page_;
 }
 
