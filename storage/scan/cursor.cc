@@ -354,23 +354,23 @@ Int128 ForBase(format::PhysicalType t, uint64_t base) {
 
 Result<std::optional<format::internal::ForPage>> ColumnCursor::WholeForBlock(uint32_t n) {
   if (missing_ || row_ != block_first_ || n != block_end_ - block_first_) return std::nullopt;
-  if (!format::IsIntegerPhysical(seg_pt_)) return std::nullopt;
   if (loaded_page_ != page_) {
-    // Other pages are not loaded for the asking (as before LoadForPage).
-    const fb::PageInfo* pi = chunk_->pages()->Get(page_);
-    if (pi->encoding() != uint8_t(Encoding::kForBitpack) || pi->null_count() != 0) return std::nullopt;
+    // Other pages are not loaded for the asking.
+    if (!ForKernelsApply(chunk_->pages()->Get(page_))) return std::nullopt;
     DP_RETURN_IF_ERROR(LoadPage());
   }
   return for_page_;
 }
 
+bool ColumnCursor::ForKernelsApply(const fb::PageInfo* pi) const {
+  return format::IsIntegerPhysical(seg_pt_) && pi->encoding() == uint8_t(Encoding::kForBitpack) &&
+         pi->null_count() == 0;
+}
+
 Status ColumnCursor::LoadForPage() {
   for_page_.reset();
   const fb::PageInfo* pi = chunk_->pages()->Get(page_);
-  if (!format::IsIntegerPhysical(seg_pt_) || pi->encoding() != uint8_t(Encoding::kForBitpack) ||
-      pi->null_count() != 0) {
-    return Status::OK();
-  }
+  if (!ForKernelsApply(pi)) return Status::OK();
   // MakeDecoder validated the payload; parse the header again (cheap) to
   // reach the packed blocks.
   auto page = format::internal::ParseForPage(seg_pt_, body_.payload, pi->num_values());

@@ -132,6 +132,9 @@ class ColumnCursor {
   Result<std::optional<format::internal::ForPage>> WholeForBlock(uint32_t n);
   // Sets for_page_ for the loaded page (at load: once per page, not per block).
   Status LoadForPage();
+  // Whether the page's type, encoding and nulls let the FOR kernels read
+  // its packed blocks (whether its values can wrap is LoadForPage's part).
+  bool ForKernelsApply(const fb::PageInfo* pi) const;
 
   const Segment::Rep* rep_;
   Binding binding_;

@@ -41,8 +41,7 @@ bool WriteScratch(const uint8_t* data, size_t size) {
   return std::fclose(f) == 0 && ok;
 }
 
-
-// An answer as text (NaN and -0.0 compare as printed), or the error's code.
+// An answer as text (NaN and -0.0 compare as printed), or the error.
 std::string Answer(const dp::Result<dp::AggregateResult>& r) {
   if (!r.ok()) return "error " + r.status().ToString();
   std::string out;
