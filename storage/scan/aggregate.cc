@@ -84,6 +84,19 @@ class GroupTable {
  public:
   explicit GroupTable(int nkeys) : nkeys_(nkeys), row_(size_t(nkeys) + 1) { slots_.assign(64, Slot{}); }
 
+  // Empties the table; a small one keeps its memory for the next morsel.
+  void Clear() {
+    if (slots_.size() > kKeptSlots) {
+      std::vector<Slot>(64).swap(slots_);
+      std::vector<uint64_t>().swap(keys_);
+    } else {
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+      keys_.clear();
+    }
+    size_ = 0;
+  }
+  static constexpr size_t kKeptSlots = 4096;
+
   uint32_t FindOrInsert(const uint64_t* w, uint8_t nulls) { return FindOrInsertHashed(w, nulls, Hash(w, nulls)); }
 
   // gid[i] = the group of (words[k][i] for k < nkeys, nulls[i]), i < m.
@@ -363,6 +376,35 @@ struct Partial {
   // aggregates count nulls (see AggState::count). Merged totals: false.
   bool counts_nulls = false;
   std::vector<int64_t> rows;
+  // Merge's memo of this partial's string ids in `merged_into`'s pool
+  // (kNoId: not looked up yet): a partial that serves many morsels keeps
+  // its pool (see Reset), and each of its strings is interned into the
+  // total once rather than once per morsel.
+  static constexpr uint32_t kNoId = UINT32_MAX;
+  const Partial* merged_into = nullptr;
+  std::vector<uint32_t> merged_ids;
+
+  // Empties the partial for another morsel. Its string pool stays while it
+  // is small (a few thousand strings: the key dictionaries of a
+  // low-cardinality column, interned again at every morsel otherwise), and
+  // the ids it gave stay valid; a large one is dropped with the memo, so
+  // that a partial of a high-cardinality key does not hold every string
+  // it has seen.
+  void Reset(const Query& q) {
+    groups.Clear();
+    if (strings.size() > kKeptStrings) {
+      strings = StringPool();
+      merged_into = nullptr;
+      merged_ids.clear();
+    }
+    direct.clear();
+    null_group = 0;
+    aggs.clear();
+    aggs.resize(q.aggs.size());
+    counters = Counters();
+    rows.clear();
+  }
+  static constexpr size_t kKeptStrings = 4096;
 
   void Grow(const Query& q) {
     for (size_t a = 0; a < aggs.size(); ++a) aggs[a].Resize(q.aggs[a], groups.size());
@@ -1007,6 +1049,7 @@ class MorselAggregator {
   static constexpr uint64_t kCountMask = (uint64_t{1} << kCountBits) - 1;
   static constexpr uint64_t kSumRoom = uint64_t{1} << (63 - kCountBits);
   static constexpr uint64_t kMaxFusedCells = uint64_t{1} << 14;
+  static constexpr uint32_t kNoGroup = UINT32_MAX;
 
   struct Fused {
     bool eligible = false;
@@ -1016,6 +1059,8 @@ class MorselAggregator {
     uint64_t key_serial = UINT64_MAX, float_serial = UINT64_MAX;
     uint32_t df = 1;                  // float codes per key code (1: no float column)
     std::vector<uint32_t> key_ids;    // key code -> interned string, of key_serial's page
+    std::vector<uint32_t> key_groups; // key code -> group in the partial, kNoGroup until a fold makes it
+    std::vector<uint64_t> key_rows;   // scratch of FoldFused: rows per key code
     std::vector<double> float_values; // float code -> value, of float_serial's page
     std::vector<uint64_t> cells;      // [key code * df + float code]
     std::vector<uint64_t> lanes;      // [lane * key codes + key code], see KeyRows
@@ -1108,6 +1153,7 @@ class MorselAggregator {
         const auto d = kc.dictionary();
         f.key_ids.resize(dk);
         for (uint32_t e = 0; e < dk; ++e) f.key_ids[e] = out_->strings.Intern(d.strings[e]);
+        f.key_groups.assign(dk, kNoGroup);
       }
       if (!same_float) f.float_values.swap(f.next_floats);
       if (f.cells.size() != size_t(dk) * df || f.df != df) {
@@ -1293,18 +1339,31 @@ class MorselAggregator {
     FoldLanes();
     Partial& p = *out_;
     const uint32_t df = f.df;
-    for (size_t k = 0; k < f.key_ids.size(); ++k) {
-      uint64_t* __restrict c = f.cells.data() + k * df;
+    const size_t dk = f.key_ids.size();
+    // The groups of the key codes with rows, made in key code order the
+    // first time (a fold per page change and one at the end of the morsel
+    // look each up once), then grown into together: one Grow per fold
+    // rather than one per new group (a fold of 50 new groups spent more
+    // in the vectors' reallocations than in the 2,550 cells).
+    f.key_rows.resize(dk);
+    for (size_t k = 0; k < dk; ++k) {
+      const uint64_t* __restrict c = f.cells.data() + k * df;
       uint64_t rows = 0;
-      int64_t sum = 0;
-      for (uint32_t j = 0; j < df; ++j) {
-        rows += c[j] & kCountMask;
-        sum += int64_t(c[j]) >> kCountBits;
+      for (uint32_t j = 0; j < df; ++j) rows += c[j] & kCountMask;
+      f.key_rows[k] = rows;
+      if (rows != 0 && f.key_groups[k] == kNoGroup) {
+        const uint64_t id = f.key_ids[k];
+        f.key_groups[k] = p.groups.FindOrInsert(&id, 0);
       }
+    }
+    if (p.groups.size() > p.rows.size()) p.Grow(q_);
+    for (size_t k = 0; k < dk; ++k) {
+      const uint64_t rows = f.key_rows[k];
       if (rows == 0) continue;
-      const uint64_t id = f.key_ids[k];
-      const uint32_t g = p.groups.FindOrInsert(&id, 0);
-      if (g >= p.rows.size()) p.Grow(q_);
+      uint64_t* __restrict c = f.cells.data() + k * df;
+      int64_t sum = 0;
+      for (uint32_t j = 0; j < df; ++j) sum += int64_t(c[j]) >> kCountBits;
+      const uint32_t g = f.key_groups[k];
       p.rows[g] += int64_t(rows);
       // The float column's sum over the key: count x value per code, in 4
       // lanes (code % 4) added in a fixed order: one chain of dependent
@@ -1318,12 +1377,12 @@ class MorselAggregator {
           for (uint32_t l = 0; l < 4; ++l) {
             const uint64_t count = c[j + l] & kCountMask;
             // A zero count adds nothing, also for infinite or NaN entries.
-            lane[l] += count != 0 ? double(count) * values[j + l] : 0.0;
+            lane[l] += count != 0 ? double(int64_t(count)) * values[j + l] : 0.0;
           }
         }
         for (; j < df; ++j) {
           const uint64_t count = c[j] & kCountMask;
-          lane[j % 4] += count != 0 ? double(count) * values[j] : 0.0;
+          lane[j % 4] += count != 0 ? double(int64_t(count)) * values[j] : 0.0;
         }
         fsum = (lane[0] + lane[1]) + (lane[2] + lane[3]);
       }
@@ -1428,7 +1487,13 @@ Status Merge(const Query& q, Partial& dst, Partial& src) {
       map[g] = dst.groups.FindOrInsertRow(src.groups.key(g), hashes[g]);
     }
   } else {
-    // String keys are ids in each partial's pool: interned again.
+    // String keys are ids in each partial's pool: interned again, once
+    // per string and partial (Partial::merged_ids).
+    if (src.merged_into != &dst) {
+      src.merged_into = &dst;
+      src.merged_ids.clear();
+    }
+    if (src.merged_ids.size() < src.strings.size()) src.merged_ids.resize(src.strings.size(), Partial::kNoId);
     uint64_t key[AggregateSpec::kMaxGroupColumns + 1];
     for (uint32_t g = 0; g < groups; ++g) {
       const uint64_t* w = src.groups.key(g);
@@ -1436,7 +1501,9 @@ Status Merge(const Query& q, Partial& dst, Partial& src) {
       for (size_t k = 0; k < nk; ++k) {
         key[k] = w[k];
         if (q.keys[k].domain == Domain::kBytes && q.keys[k].bucket == TimeBucket::kNone && !(nulls & (1u << k))) {
-          key[k] = dst.strings.Intern(src.strings.Get(uint32_t(w[k])));
+          uint32_t& id = src.merged_ids[w[k]];
+          if (id == Partial::kNoId) id = dst.strings.Intern(src.strings.Get(uint32_t(w[k])));
+          key[k] = id;
         }
       }
       map[g] = dst.groups.FindOrInsert(key, nulls);
@@ -1825,11 +1892,24 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
   }
   // Otherwise partials are per morsel, merged in morsel order as they become
   // ready: the same additions in the same order for any thread count.
-  std::vector<std::unique_ptr<Partial>> ready(n);
+  // Merged partials are kept in `spare` for later morsels (Partial::Reset).
+  std::vector<std::unique_ptr<Partial>> ready(n), spare;
   std::mutex mu;
   size_t next = 0;
   Status st = ParallelFor(spec.threads, n, [&](size_t i) -> Status {
-    auto part = std::make_unique<Partial>(q, true);
+    std::unique_ptr<Partial> part;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!spare.empty()) {
+        part = std::move(spare.back());
+        spare.pop_back();
+      }
+    }
+    if (part) {
+      part->Reset(q);
+    } else {
+      part = std::make_unique<Partial>(q, true);
+    }
     const Morsel& m = src.morsels[i];
     MorselAggregator run(q, src.parts[m.part], m, part.get());
     DP_RETURN_IF_ERROR(run.Run());
@@ -1837,7 +1917,7 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
     ready[i] = std::move(part);
     while (next < n && ready[next]) {
       DP_RETURN_IF_ERROR(Merge(q, total, *ready[next]));
-      ready[next].reset();
+      spare.push_back(std::move(ready[next]));
       ++next;
     }
     return Status::OK();
