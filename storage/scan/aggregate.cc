@@ -1060,7 +1060,9 @@ class MorselAggregator {
     uint32_t df = 1;                  // float codes per key code (1: no float column)
     std::vector<uint32_t> key_ids;    // key code -> interned string, of key_serial's page
     std::vector<uint32_t> key_groups; // key code -> group in the partial, kNoGroup until a fold makes it
-    std::vector<uint64_t> key_rows;   // scratch of FoldFused: rows per key code
+    std::vector<uint64_t> key_rows;   // scratch of FoldFused, per key code: rows,
+    std::vector<int64_t> key_sums;    // the integer column's sum
+    std::vector<double> key_fsums;    // and the float column's
     std::vector<double> float_values; // float code -> value, of float_serial's page
     std::vector<uint64_t> cells;      // [key code * df + float code]
     std::vector<uint64_t> lanes;      // [lane * key codes + key code], see KeyRows
@@ -1340,17 +1342,50 @@ class MorselAggregator {
     Partial& p = *out_;
     const uint32_t df = f.df;
     const size_t dk = f.key_ids.size();
-    // The groups of the key codes with rows, made in key code order the
-    // first time (a fold per page change and one at the end of the morsel
-    // look each up once), then grown into together: one Grow per fold
-    // rather than one per new group (a fold of 50 new groups spent more
-    // in the vectors' reallocations than in the 2,550 cells).
+    // One pass over the cells: per key code its rows, integer sum and
+    // float sum, and the cells cleared. The groups of the key codes with
+    // rows are made in key code order the first time (a fold per page
+    // change and one at the end of the morsel look each up once), then
+    // grown into together: one Grow per fold rather than one per new group
+    // (a fold of 50 new groups spent more in the vectors' reallocations
+    // than in the 2,550 cells).
     f.key_rows.resize(dk);
+    f.key_sums.resize(dk);
+    f.key_fsums.resize(dk);
+    const double* __restrict values = f.float_values.data();
     for (size_t k = 0; k < dk; ++k) {
-      const uint64_t* __restrict c = f.cells.data() + k * df;
+      uint64_t* __restrict c = f.cells.data() + k * df;
       uint64_t rows = 0;
-      for (uint32_t j = 0; j < df; ++j) rows += c[j] & kCountMask;
+      int64_t sum = 0;
+      for (uint32_t j = 0; j < df; ++j) {
+        rows += c[j] & kCountMask;
+        sum += int64_t(c[j]) >> kCountBits;
+      }
+      // The float column's sum over the key: count x value per code, in 4
+      // lanes (code % 4) added in a fixed order: one chain of dependent
+      // adds would cost more than the products. Counts are < 2^20: the
+      // 32-bit conversion is exact.
+      double fsum = 0;
+      if (f.float_field >= 0 && rows != 0) {
+        double lane[4] = {0, 0, 0, 0};
+        uint32_t j = 0;
+        for (; j + 4 <= df; j += 4) {
+          for (uint32_t l = 0; l < 4; ++l) {
+            const auto count = int32_t(c[j + l] & kCountMask);
+            // A zero count adds nothing, also for infinite or NaN entries.
+            lane[l] += count != 0 ? double(count) * values[j + l] : 0.0;
+          }
+        }
+        for (; j < df; ++j) {
+          const auto count = int32_t(c[j] & kCountMask);
+          lane[j % 4] += count != 0 ? double(count) * values[j] : 0.0;
+        }
+        fsum = (lane[0] + lane[1]) + (lane[2] + lane[3]);
+      }
+      std::fill_n(c, df, 0);
       f.key_rows[k] = rows;
+      f.key_sums[k] = sum;
+      f.key_fsums[k] = fsum;
       if (rows != 0 && f.key_groups[k] == kNoGroup) {
         const uint64_t id = f.key_ids[k];
         f.key_groups[k] = p.groups.FindOrInsert(&id, 0);
@@ -1358,45 +1393,19 @@ class MorselAggregator {
     }
     if (p.groups.size() > p.rows.size()) p.Grow(q_);
     for (size_t k = 0; k < dk; ++k) {
-      const uint64_t rows = f.key_rows[k];
-      if (rows == 0) continue;
-      uint64_t* __restrict c = f.cells.data() + k * df;
-      int64_t sum = 0;
-      for (uint32_t j = 0; j < df; ++j) sum += int64_t(c[j]) >> kCountBits;
+      if (f.key_rows[k] == 0) continue;
       const uint32_t g = f.key_groups[k];
-      p.rows[g] += int64_t(rows);
-      // The float column's sum over the key: count x value per code, in 4
-      // lanes (code % 4) added in a fixed order: one chain of dependent
-      // adds would cost more than the products.
-      double fsum = 0;
-      if (f.float_field >= 0) {
-        const double* __restrict values = f.float_values.data();
-        double lane[4] = {0, 0, 0, 0};
-        uint32_t j = 0;
-        for (; j + 4 <= df; j += 4) {
-          for (uint32_t l = 0; l < 4; ++l) {
-            const uint64_t count = c[j + l] & kCountMask;
-            // A zero count adds nothing, also for infinite or NaN entries.
-            lane[l] += count != 0 ? double(int64_t(count)) * values[j + l] : 0.0;
-          }
-        }
-        for (; j < df; ++j) {
-          const uint64_t count = c[j] & kCountMask;
-          lane[j % 4] += count != 0 ? double(int64_t(count)) * values[j] : 0.0;
-        }
-        fsum = (lane[0] + lane[1]) + (lane[2] + lane[3]);
-      }
+      p.rows[g] += int64_t(f.key_rows[k]);
       for (size_t a = 0; a < q_.aggs.size(); ++a) {
         const AggPlan& ap = q_.aggs[a];
         AggState& st = p.aggs[a];
         if (ap.kind != AggregateKind::kSum && ap.kind != AggregateKind::kAvg) continue;
         if (ap.field == f.int_field) {
-          st.isum[g] += sum;
+          st.isum[g] += f.key_sums[k];
         } else {
-          st.fsum[g] += fsum;
+          st.fsum[g] += f.key_fsums[k];
         }
       }
-      std::fill_n(c, df, 0);
     }
     f.rows = 0;
     f.room = kSumRoom;
