@@ -386,8 +386,17 @@ TEST(Sparse, ChosenForADominantValue) {
 // NextCodes, also after skipped blocks; a partial last block included.
 TEST(Sparse, NextSparseListsTheExceptions) {
   for (uint32_t n : {1u, 1023u, 1024u, 5000u, 70001u}) {
-    for (uint32_t every : {1u, 3u, 64u, 1000u}) {
-      const Page page = MostlyZero(n, every, 51);
+    // every 0: the density changes from one 64-value word to the next,
+    // from all to none.
+    for (uint32_t every : {0u, 1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 64u, 1000u}) {
+      Page page = MostlyZero(n, every == 0 ? 1 : every, 51);
+      if (every == 0) {
+        std::vector<double> v(n, 0.0);
+        for (uint32_t i = 0; i < n; ++i) {
+          if ((i * 2654435761u >> 7) % (1 + (i / 64) % 23) == 0) v[i] = 0.01 * (1 + i % 50);
+        }
+        page = FixedPage<double>(PhysicalType::kF64, v);
+      }
       if (!testing::ForcedEncodingApplies(Encoding::kDictionarySparse, page)) continue;
       SCOPED_TRACE(std::to_string(n) + " every " + std::to_string(every));
       const std::vector<uint8_t> payload = testing::EncodeOrFail(Encoding::kDictionarySparse, page);
