@@ -38,6 +38,11 @@ uint64_t UnpackSum1024(const uint64_t* in, uint32_t width);
 void UnpackInRange1024(const uint32_t* in, uint32_t width, uint32_t lo, uint32_t span, uint8_t* out);
 void UnpackInRange1024(const uint64_t* in, uint32_t width, uint64_t lo, uint64_t span, uint8_t* out);
 
+// out[i] = (unpacked[i] << shift) + add (wrapping): values made into the
+// words of a packed accumulator (count below `shift`, value above) in the
+// unpacking pass. REQUIRES: width <= 32, shift < 64.
+void UnpackShiftAdd1024(const uint64_t* in, uint32_t width, uint32_t shift, uint64_t add, uint64_t* out);
+
 namespace scalar {  // the portable oracle, always available
 void Unpack1024(const uint32_t* in, uint32_t width, uint32_t* out);
 void Unpack1024(const uint64_t* in, uint32_t width, uint64_t* out);

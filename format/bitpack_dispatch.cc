@@ -79,6 +79,11 @@ void UnpackInRange1024(const uint64_t* in, uint32_t width, uint64_t lo, uint64_t
   K(width, 64).unpack_in_range64(in, width, lo, span, out);
 }
 
+void UnpackShiftAdd1024(const uint64_t* in, uint32_t width, uint32_t shift, uint64_t add, uint64_t* out) {
+  assert(width <= 32 && shift < 64);
+  internal::ActiveBitpackKernels().unpack_shift_add64(in, width, shift, add, out);
+}
+
 const char* BitpackVariant() { return internal::ActiveBitpackKernels().name; }
 
 }  // namespace dp::format

@@ -21,6 +21,8 @@ struct BitpackKernels {
   uint64_t (*unpack_sum64)(const uint64_t* in, uint32_t width);
   void (*unpack_in_range32)(const uint32_t* in, uint32_t width, uint32_t lo, uint32_t span, uint8_t* out);
   void (*unpack_in_range64)(const uint64_t* in, uint32_t width, uint64_t lo, uint64_t span, uint8_t* out);
+  // REQUIRES: width <= 32, shift < 64.
+  void (*unpack_shift_add64)(const uint64_t* in, uint32_t width, uint32_t shift, uint64_t add, uint64_t* out);
 };
 
 // The variants. Calling a function of kAvx2Kernels (kAvx512Kernels) is only

@@ -1182,11 +1182,22 @@ class MorselAggregator {
     if (fc != nullptr && sparse == nullptr) {
       DP_ASSIGN_OR_RETURN(fcodes, fc->Codes());
     }
+    const uint32_t* sel = m == n ? nullptr : sel_;
     const void* values = nullptr;
-    if (ic != nullptr) {
+    // A whole for_bitpack block of a 64-bit column, without float codes:
+    // its packed words are made in the unpacking pass (ForBlockShifted),
+    // and the pass over the rows only adds them (an encoded kernel: off
+    // with SetEncodedKernels(false), the decoded path its oracle).
+    bool words = false;
+    if (ic != nullptr && sel == nullptr && fcodes == nullptr && format::PhysicalWidth(f.int_pt) == 8 &&
+        EncodedKernels()) {
+      DP_ASSIGN_OR_RETURN(words, ic->ForBlockShifted(n, kCountBits, 1, packed_));
+    }
+    if (words) {
+      values = packed_;
+    } else if (ic != nullptr) {
       DP_ASSIGN_OR_RETURN(values, ic->Values());
     }
-    const uint32_t* sel = m == n ? nullptr : sel_;
     uint64_t* cells = f.cells.data();
     // Rows go to cells[key code][float code], or, without float codes, to
     // lanes[row % kLanes][key code] (added to cells[key code][lane_code]).
@@ -1201,6 +1212,8 @@ class MorselAggregator {
       const T* v = static_cast<const T*>(values);
       if (fcodes != nullptr) {
         FusedRows<T, sum()>(cells, kcodes, fcodes, df, v, sel, m);
+      } else if (words) {
+        KeyRows<uint64_t, sum(), false, true>(f.lanes.data(), dk, kcodes, packed_, nullptr, m);
       } else if (sel == nullptr) {
         KeyRows<T, sum(), false>(f.lanes.data(), dk, kcodes, v, sel, m);
       } else {
@@ -1264,9 +1277,11 @@ class MorselAggregator {
     return true;
   }
 
-  // The packed count and value of row r (kSum false: the count only).
-  template <typename T, bool kSum>
+  // The packed count and value of row r (kSum false: the count only;
+  // kWords: v holds the packed words already).
+  template <typename T, bool kSum, bool kWords = false>
   static uint64_t Packed(const T* v, uint32_t r) {
+    if constexpr (kWords) return v[r];
     if constexpr (kSum) return (uint64_t(int64_t(v[r])) << kCountBits) + 1;
     return 1;
   }
@@ -1286,7 +1301,7 @@ class MorselAggregator {
   // rows close together seldom update the same word, which would make each
   // wait for the other's store.
   static constexpr uint32_t kLanes = 4;
-  template <typename T, bool kSum, bool kSel>
+  template <typename T, bool kSum, bool kSel, bool kWords = false>
   static void KeyRows(uint64_t* __restrict lanes, uint32_t dk, const uint32_t* __restrict kcodes,
                       const T* __restrict v, const uint32_t* __restrict sel, uint32_t m) {
     uint64_t* __restrict l0 = lanes;
@@ -1297,12 +1312,12 @@ class MorselAggregator {
     uint32_t i = 0;
     for (; i + 4 <= m; i += 4) {
       const uint32_t r0 = at(i), r1 = at(i + 1), r2 = at(i + 2), r3 = at(i + 3);
-      l0[kcodes[r0]] += Packed<T, kSum>(v, r0);
-      l1[kcodes[r1]] += Packed<T, kSum>(v, r1);
-      l2[kcodes[r2]] += Packed<T, kSum>(v, r2);
-      l3[kcodes[r3]] += Packed<T, kSum>(v, r3);
+      l0[kcodes[r0]] += Packed<T, kSum, kWords>(v, r0);
+      l1[kcodes[r1]] += Packed<T, kSum, kWords>(v, r1);
+      l2[kcodes[r2]] += Packed<T, kSum, kWords>(v, r2);
+      l3[kcodes[r3]] += Packed<T, kSum, kWords>(v, r3);
     }
-    for (; i < m; ++i) l0[kcodes[at(i)]] += Packed<T, kSum>(v, at(i));
+    for (; i < m; ++i) l0[kcodes[at(i)]] += Packed<T, kSum, kWords>(v, at(i));
   }
 
   // Adds the lanes into cells[key code][lane_code], and moves the counts
@@ -1430,6 +1445,7 @@ class MorselAggregator {
   alignas(64) uint32_t gid_[kBlockSize];
   alignas(64) uint8_t nulls_[kBlockSize];
   alignas(64) uint64_t words_[AggregateSpec::kMaxGroupColumns + 1][kBlockSize];
+  alignas(64) uint64_t packed_[kBlockSize];  // FusedWindow: the rows' packed words (ColumnCursor::ForBlockShifted)
 };
 
 // ---- merging ----

@@ -405,6 +405,19 @@ Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {
   return true;
 }
 
+Result<bool> ColumnCursor::ForBlockShifted(uint32_t n, uint32_t shift, uint64_t add, uint64_t* out) {
+  if (format::PhysicalWidth(seg_pt_) != 8 || binding_.widen) return false;
+  DP_ASSIGN_OR_RETURN(std::optional<format::internal::ForPage> page, WholeForBlock(n));
+  if (!page || page->width > 32) return false;
+  // value = base + p (wrapping, as the decoder gives it): (value << shift)
+  // + add = (p << shift) + ((base << shift) + add), all modulo 2^64.
+  const uint8_t* block = page->blocks + uint64_t{block_} * 128 * page->width;
+  alignas(64) uint64_t copy[kBlockSize];
+  const uint64_t* words = page->width > 0 ? BlockWords(block, page->width, copy) : copy;
+  format::UnpackShiftAdd1024(words, page->width, shift, (page->base << shift) + add, out);
+  return true;
+}
+
 Result<bool> ColumnCursor::ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, bool negate, uint8_t* out) {
   DP_ASSIGN_OR_RETURN(std::optional<format::internal::ForPage> page, WholeForBlock(n));
   if (!page) return false;

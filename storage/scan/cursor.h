@@ -108,6 +108,13 @@ class ColumnCursor {
   // as ForBlockSum. False otherwise. `out` has room for kBlockSize bytes
   // (all may be written).
   Result<bool> ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, bool negate, uint8_t* out);
+  // out[i] = (bits of value i << shift) + add (64-bit wrapping) for the `n`
+  // values from the position, made from the packed for_bitpack block in the
+  // unpacking pass: the words of a packed accumulator, with nothing left to
+  // do per row but add them. Same conditions as ForBlockSum, and a 64-bit
+  // segment type read unwidened, packed at most 32 bits wide. False
+  // otherwise. `out` has room for kBlockSize words.
+  Result<bool> ForBlockShifted(uint32_t n, uint32_t shift, uint64_t add, uint64_t* out);
   // Bounds of the values of the position's block (so of those from the
   // position to block_end()) without decoding them, where the page proves
   // they never decrease (PageDecoder::PeekBounds), in the segment's type

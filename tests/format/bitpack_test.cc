@@ -184,6 +184,20 @@ TYPED_TEST(BitpackTest, DispatchedKernelsRoundTrip) {
         sum += values[i];
       }
       ASSERT_EQ(UnpackSum1024(packed.data(), width), sum) << "width " << width;
+      if constexpr (sizeof(W) == 8) {
+        if (width <= 32) {
+          // The words of a packed accumulator: (value << shift) + add, wrapping.
+          for (auto [shift, add] : std::vector<std::pair<uint32_t, uint64_t>>{
+                   {0, 0}, {20, 1}, {20, (0xFFFFFFFF12345678ull << 20) + 1}, {31, ~uint64_t{0}}, {63, 5}}) {
+            std::vector<uint64_t> shifted(1024, 7);
+            UnpackShiftAdd1024(packed.data(), width, shift, add, shifted.data());
+            for (uint32_t i = 0; i < 1024; ++i) {
+              ASSERT_EQ(shifted[i], (uint64_t(values[i]) << shift) + add)
+                  << "width " << width << " shift " << shift << " value " << i;
+            }
+          }
+        }
+      }
       std::mt19937_64 rng(width);
       for (auto [lo, span] : RangesFor(values, width, rng)) {
         std::vector<uint8_t> in_range(1024, 7);
@@ -236,6 +250,14 @@ class BitpackVariantTest : public ::testing::TestWithParam<std::string> {
           UnpackInRangeWith(k, packed.data(), width, lo, span, in_range.data());
           UnpackInRangeWith(oracle, packed.data(), width, lo, span, expected_range.data());
           ASSERT_EQ(in_range, expected_range) << "lo " << lo << " span " << span;
+        }
+        if constexpr (sizeof(W) == 8) {
+          if (width <= 32) {
+            const uint64_t add = (uint64_t{0x8000000180000001ull} << 20) + 1;
+            k.unpack_shift_add64(packed.data(), width, 20, add, got.data());
+            oracle.unpack_shift_add64(packed.data(), width, 20, add, expected.data());
+            ASSERT_EQ(got, expected);
+          }
         }
       }
     }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -553,6 +554,73 @@ TEST(ColumnCursor, WholeBlockAfterAPartialGather) {
   }
 }
 
+// ForBlockShifted gives (bits of value << shift) + add for whole for_bitpack
+// blocks of 64-bit columns packed at most 32 bits wide, equal to the same
+// made from the decoded values; it declines (false) other pages: wider
+// ones, ones with nulls, 32-bit columns, partial windows. Pages: one value
+// (width 0), narrow, negative, exactly 32 bits, 33 bits, high in uint64
+// (base + 2^width - 1 still below the top, as LoadForPage requires), with
+// nulls; a partial last block.
+TEST(ColumnCursor, ShiftedWordsOfPackedBlocksEqualTheDecodedValues) {
+  TempDir dir;
+  struct Case {
+    std::string name;
+    DataType type;
+    std::function<Value(int)> value;
+    bool applies;
+  };
+  const std::vector<Case> cases = {
+      {"one value", DataType::Int64(), [](int) { return Value::Int(-7); }, true},
+      {"narrow", DataType::Int64(), [](int i) { return Value::Int(i % 1000 - 300); }, true},
+      {"negative", DataType::Int64(), [](int i) { return Value::Int(INT64_MIN + i % 77); }, true},
+      {"32 bits", DataType::Int64(), [](int i) { return Value::Int(i % 2 ? 5'000'000'000 + 4294967295 : 5'000'000'000); }, true},
+      {"33 bits", DataType::Int64(), [](int i) { return Value::Int(i % 2 ? 8589934591 : 0); }, false},
+      {"uint64 high", DataType::UInt64(), [](int i) { return Value::UInt(UINT64_MAX - 10'000 + uint64_t(i % 5000)); }, true},
+      {"nulls", DataType::Int64(), [](int i) { return i % 9 == 0 ? Value() : Value::Int(i); }, false},
+      {"int32", DataType::Int32(), [](int i) { return Value::Int(i % 100); }, false},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto schema = Schema::Make({{"v", c.type, true}});
+    ASSERT_OK(schema);
+    std::vector<std::vector<Value>> rows;
+    for (int i = 0; i < 5000; ++i) rows.push_back({c.value(i)});  // a partial last block
+    WriterOptions opt;
+    opt.force_encoding = Encoding::kForBitpack;
+    auto seg = WriteSegment(dir.File(std::to_string(&c - cases.data()) + ".dpc"), *schema, rows, opt);
+    ASSERT_OK(seg);
+    auto source = ScanSource::FromSegments({*seg});
+    ASSERT_OK(source);
+    auto plan = internal::scan::MakePlan(*schema, ScanSpec{}, {"v"});
+    ASSERT_OK(plan);
+    auto src = internal::scan::OpenSource(*source, *plan, false);
+    ASSERT_OK(src);
+    ASSERT_EQ(src->morsels.size(), 1u);
+    internal::scan::Counters counters;
+    internal::scan::MorselExec exec(*plan, src->parts[0], src->morsels[0], &counters);
+    internal::scan::ColumnCursor& cur = exec.cursor(0);
+    const uint64_t add = (uint64_t{0x123456789} << 20) + 1;
+    uint64_t made = 0;
+    ASSERT_OK(exec.Run([&](uint64_t row, uint32_t n, const uint8_t*) -> Status {
+      alignas(64) uint64_t words[format::kBlockSize];
+      // Half a window is never a whole block.
+      DP_ASSIGN_OR_RETURN(bool half, cur.ForBlockShifted(n / 2, 20, add, words));
+      EXPECT_FALSE(half && n > 1);
+      DP_ASSIGN_OR_RETURN(bool whole, cur.ForBlockShifted(n, 20, add, words));
+      EXPECT_EQ(whole, c.applies) << "row " << row;
+      if (!whole) return Status::OK();
+      for (uint32_t i = 0; i < n; ++i) {
+        const Value& v = rows[row + i][0];
+        const uint64_t bits = v.is_int() ? uint64_t(v.as_int()) : v.as_uint();
+        EXPECT_EQ(words[i], (bits << 20) + add) << "row " << row + i;
+      }
+      made += n;
+      return Status::OK();
+    }));
+    EXPECT_EQ(made, c.applies ? 5000u : 0u);
+  }
+}
+
 // MorselExec::Run resumes after Pause() with the next window: paused after
 // every window (and after every third), a morsel gives the same windows
 // and masks as one run straight through, and done() only at the end.
@@ -956,8 +1024,11 @@ TEST(Scan, FusedDictionaryKeyAggregatesMatchTheReference) {
     Value sv = i >= 20'000 && i < 24'000 && i % 9 == 0 ? Value() : Value::Bytes(i % 2 ? "odd" : "even");
     rows.push_back({g, vv, x, sv, Value::Int((i / 8) % 4)});
   }
+  // kForBitpack: the integer column's whole blocks of 64-bit values packed
+  // at most 32 bits wide become packed cell words as they are unpacked
+  // (ColumnCursor::ForBlockShifted); wider pages and pages with nulls do not.
   std::vector<std::optional<Encoding>> encodings = {std::nullopt, Encoding::kDictionary, Encoding::kDictionarySparse,
-                                                    Encoding::kDictionaryRadix};
+                                                    Encoding::kDictionaryRadix, Encoding::kForBitpack};
   for (const auto& enc : encodings) {
     SCOPED_TRACE(enc ? std::string(EncodingName(*enc)) : std::string("automatic"));
     WriterOptions opt;
