@@ -566,11 +566,23 @@ Result<RadixShapeHeader> ParseRadixShape(Encoding e, PhysicalType t, uint32_t co
 class RadixUnits {
  public:
   RadixUnits(const uint8_t* units, uint32_t radix, uint32_t digits, uint32_t count);
+  // Copies the shape, not the buffers (a decoder takes a copy of the one
+  // its page was checked with; 28 KB of buffers were copied per page).
+  RadixUnits(const RadixUnits& o);
+  RadixUnits& operator=(const RadixUnits&) = delete;
   // base + the digits of values [position, position + 1024) into
   // out[0..1024) (digits past the page's end are 0): position a multiple of
   // 1024. O: uint8_t .. uint64_t. Corruption if a unit is out of range.
   template <typename O>
   Status Digits(uint32_t position, O base, O* out, Encoding e, PhysicalType t);
+  // The digits of values [position, position + 1024) (position a multiple
+  // of 1024) as a view valid until the next call, without a base. Units
+  // of up to kRowDigits digits have every row of their superblock made in
+  // one pass when it is loaded (each digit from the quotient left by the
+  // one below, rather than each from the unit); others are extracted into
+  // a buffer of the object. Corruption as Digits.
+  Result<const uint32_t*> Row(uint32_t position, Encoding e, PhysicalType t);
+  static constexpr uint32_t kRowDigits = 4;
   // Corruption unless the digits after the last value are zero.
   Status CheckTail(Encoding e, PhysicalType t);
 
@@ -583,9 +595,17 @@ class RadixUnits {
   uint32_t superblocks_ = 0, last_digits_ = 0, width_ = 0;
   uint32_t pow_[kMaxRadixDigits + 1] = {};
   float inv_pow_[kMaxRadixDigits] = {};
+  // Superblock `s`, its rows made (kRowDigits or fewer digits); the error of
+  // a top digit out of range when its row is asked for.
+  void LoadRows(uint32_t s);
+  Status TopDigitError(uint32_t s, Encoding e, PhysicalType t) const;
+
   uint32_t loaded_ = UINT32_MAX;
+  uint32_t rows_of_ = UINT32_MAX;  // the superblock whose rows are in rows_
+  bool rows_bad_ = false;          // a top digit of rows_of_ is out of range
   alignas(64) uint32_t unit_[kBlockSize];
   alignas(64) uint32_t copy_[kBlockSize];
+  alignas(64) uint32_t rows_[kRowDigits * kBlockSize];
 };
 
 // dictionary_sparse (11, sparse.cc): the dominant code, an exception

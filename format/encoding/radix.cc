@@ -132,7 +132,71 @@ __attribute__((target("avx2"))) uint32_t ExtractDigitAvx2(const uint32_t* __rest
 }
 #endif
 
+// Every digit of 1024 units of kDigits digits (2 <= kDigits <=
+// RadixUnits::kRowDigits): digit t of unit i to rows[t * 1024 + i]. Each
+// digit is the remainder of the quotient the one below left, x_t =
+// floor(x_{t-1} / R) by the float product of ExtractDigit (x < 2^21, so the
+// same argument holds), digit x_t - R * x_{t+1} exact in floats: one
+// product and truncation per digit, where extracting each digit from the
+// unit takes two. Returns nonzero if a top digit is >= R.
+template <uint32_t kDigits>
+inline __attribute__((always_inline)) uint32_t ExtractRows(const uint32_t* __restrict u, float inv_r, int32_t r,
+                                                           uint32_t* __restrict rows) {
+  const float rf = float(r);
+  uint32_t bad = 0;
+  for (uint32_t i = 0; i < kBlockSize; ++i) {
+    int32_t x = int32_t(u[i]);
+    for (uint32_t t = 0; t + 1 < kDigits; ++t) {
+      const float xf = float(x);
+      const int32_t q = int32_t((xf + 0.5f) * inv_r);
+      rows[t * kBlockSize + i] = uint32_t(int32_t(xf - float(q) * rf));
+      x = q;
+    }
+    bad |= uint32_t(x >= r);
+    rows[(kDigits - 1) * kBlockSize + i] = uint32_t(x);
+  }
+  return bad;
+}
+template <uint32_t kDigits>
+uint32_t ExtractRowsPortable(const uint32_t* __restrict u, float inv_r, int32_t r, uint32_t* __restrict rows) {
+  return ExtractRows<kDigits>(u, inv_r, r, rows);
+}
+#if DP_AVX2_FUNCTIONS
+template <uint32_t kDigits>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) uint32_t ExtractRowsAvx512(
+    const uint32_t* __restrict u, float inv_r, int32_t r, uint32_t* __restrict rows) {
+  return ExtractRows<kDigits>(u, inv_r, r, rows);
+}
+template <uint32_t kDigits>
+__attribute__((target("avx2"))) uint32_t ExtractRowsAvx2(const uint32_t* __restrict u, float inv_r, int32_t r,
+                                                         uint32_t* __restrict rows) {
+  return ExtractRows<kDigits>(u, inv_r, r, rows);
+}
+#endif
+
+// The variant of ExtractRows<kDigits> for this CPU.
+template <uint32_t kDigits>
+uint32_t ExtractRowsDispatch(const uint32_t* u, float inv_r, int32_t r, uint32_t* rows) {
+#if DP_AVX2_FUNCTIONS
+  if (UseAvx512Kernels()) return ExtractRowsAvx512<kDigits>(u, inv_r, r, rows);
+  if (UseAvx2Kernels()) return ExtractRowsAvx2<kDigits>(u, inv_r, r, rows);
+#endif
+  return ExtractRowsPortable<kDigits>(u, inv_r, r, rows);
+}
+
 }  // namespace
+
+RadixUnits::RadixUnits(const RadixUnits& o)
+    : units_(o.units_),
+      radix_(o.radix_),
+      digits_(o.digits_),
+      count_(o.count_),
+      superblocks_(o.superblocks_),
+      last_digits_(o.last_digits_),
+      width_(o.width_) {
+  std::copy(std::begin(o.pow_), std::end(o.pow_), pow_);
+  std::copy(std::begin(o.inv_pow_), std::end(o.inv_pow_), inv_pow_);
+}
 
 RadixUnits::RadixUnits(const uint8_t* units, uint32_t radix, uint32_t digits, uint32_t count)
     : units_(units), radix_(radix), digits_(digits), count_(count) {
@@ -158,11 +222,58 @@ void RadixUnits::Load(uint32_t s) {
   loaded_ = s;
 }
 
+Status RadixUnits::TopDigitError(uint32_t s, Encoding e, PhysicalType t) const {
+  return PageCorruption(e, t, count_,
+                        "a radix unit of superblock " + std::to_string(s) + " is not below " + std::to_string(radix_) +
+                            "^" + std::to_string(DigitsOf(s)));
+}
+
+void RadixUnits::LoadRows(uint32_t s) {
+  if (rows_of_ == s) return;
+  Load(s);
+  const float inv_r = inv_pow_[1];
+  const auto r = int32_t(radix_);
+  uint32_t bad = 0;
+  switch (DigitsOf(s)) {
+    case 1:  // the unit is the digit
+      for (uint32_t i = 0; i < kBlockSize; ++i) {
+        bad |= uint32_t(unit_[i] >= radix_);
+        rows_[i] = unit_[i];
+      }
+      break;
+    case 2: bad = ExtractRowsDispatch<2>(unit_, inv_r, r, rows_); break;
+    case 3: bad = ExtractRowsDispatch<3>(unit_, inv_r, r, rows_); break;
+    default: bad = ExtractRowsDispatch<4>(unit_, inv_r, r, rows_); break;
+  }
+  static_assert(kRowDigits == 4);
+  rows_of_ = s;
+  rows_bad_ = bad != 0;
+}
+
+Result<const uint32_t*> RadixUnits::Row(uint32_t position, Encoding e, PhysicalType t) {
+  const uint32_t row = position / kBlockSize;
+  const uint32_t s = row / digits_;
+  const uint32_t d = row % digits_;
+  if (digits_ > kRowDigits) {
+    DP_RETURN_IF_ERROR(Digits(position, 0u, copy_, e, t));  // copy_: free once the units are unpacked
+    return static_cast<const uint32_t*>(copy_);
+  }
+  LoadRows(s);
+  // A unit >= R^k only shows in its top digit (the others are taken mod R).
+  if (rows_bad_ && d + 1 == DigitsOf(s)) return TopDigitError(s, e, t);
+  return static_cast<const uint32_t*>(rows_ + d * kBlockSize);
+}
+
 template <typename O>
 Status RadixUnits::Digits(uint32_t position, O base, O* out, Encoding e, PhysicalType t) {
   const uint32_t row = position / kBlockSize;
   const uint32_t s = row / digits_;
   const uint32_t d = row % digits_;
+  if (digits_ <= kRowDigits) {
+    DP_ASSIGN_OR_RETURN(const uint32_t* digits, Row(position, e, t));
+    for (uint32_t i = 0; i < kBlockSize; ++i) out[i] = O(base + O(digits[i]));
+    return Status::OK();
+  }
   Load(s);
   // A unit >= R^k only shows in its top digit (the others are taken mod R),
   // so the range check rides on the top row's extraction.
@@ -184,9 +295,7 @@ Status RadixUnits::Digits(uint32_t position, O base, O* out, Encoding e, Physica
               : ExtractDigitPortable<false>(unit_, inv_p, inv_r, r, base, out);
   }
   if (bad == 0) return Status::OK();
-  return PageCorruption(e, t, count_,
-                        "a radix unit of superblock " + std::to_string(s) + " is not below " + std::to_string(radix_) +
-                            "^" + std::to_string(DigitsOf(s)));
+  return TopDigitError(s, e, t);
 }
 template Status RadixUnits::Digits(uint32_t, uint8_t, uint8_t*, Encoding, PhysicalType);
 template Status RadixUnits::Digits(uint32_t, uint16_t, uint16_t*, Encoding, PhysicalType);
@@ -262,14 +371,12 @@ class DictionaryRadixDecoder final : public DictionaryDecoderBase<DictionaryRadi
   // the units), so codes need no further check.
   Result<const uint32_t*> CodesAt(uint32_t position, uint32_t n) {
     (void)n;
-    DP_RETURN_IF_ERROR(units_.Digits(position, 0u, codes_, kDict, type_));
-    return static_cast<const uint32_t*>(codes_);
+    return units_.Row(position, kDict, type_);
   }
 
  private:
   RadixUnits units_;
   PhysicalType type_;
-  alignas(64) uint32_t codes_[kBlockSize];
 };
 
 }  // namespace

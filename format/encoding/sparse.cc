@@ -91,7 +91,7 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
       const uint32_t e = next_ + done;
       if (e / kBlockSize != row_) DP_RETURN_IF_ERROR(LoadRow(e / kBlockSize));
       const uint32_t take = std::min(k - done, kBlockSize - e % kBlockSize);
-      const uint32_t* d = digits_ + e % kBlockSize;
+      const uint32_t* d = row_digits_ + e % kBlockSize;
       uint32_t* out = exception_codes_ + done;
       for (uint32_t j = 0; j < take; ++j) out[j] = d[j] + (d[j] >= dominant);
       done += take;
@@ -104,13 +104,15 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
   // Digits of exceptions [row * 1024, row * 1024 + 1024), each checked to be
   // below D - 1 (the digits past the last exception are 0).
   Status LoadRow(uint32_t row) {
-    DP_RETURN_IF_ERROR(units_.Digits(row * kBlockSize, 0u, digits_, kE, type_));
+    DP_ASSIGN_OR_RETURN(const uint32_t* digits, units_.Row(row * kBlockSize, kE, type_));
     row_ = row;
+    row_digits_ = digits;
     const uint32_t limit = uint32_t(this->entries_.size()) - 1;  // exception codes are < D - 1
-    if (AllBelow(digits_, kBlockSize, limit)) return Status::OK();
-    const uint32_t j = uint32_t(std::find_if(digits_, digits_ + kBlockSize, [&](uint32_t d) { return d >= limit; }) - digits_);
+    if (AllBelow(digits, kBlockSize, limit)) return Status::OK();
+    const uint32_t j = uint32_t(std::find_if(digits, digits + kBlockSize, [&](uint32_t d) { return d >= limit; }) - digits);
+    row_ = UINT32_MAX;
     return PageCorruption(kE, type_, this->count_,
-                          "exception code " + std::to_string(digits_[j]) + " of value " +
+                          "exception code " + std::to_string(digits[j]) + " of value " +
                               std::to_string(ValueOfException(row * kBlockSize + j)) + " is not below " +
                               std::to_string(limit));
   }
@@ -128,8 +130,8 @@ class DictionarySparseDecoder final : public DictionaryDecoderBase<DictionarySpa
   PhysicalType type_;
   uint32_t counted_to_ = 0;  // exception bits before this position are counted in next_
   uint32_t next_ = 0;        // index of the next exception
-  uint32_t row_ = UINT32_MAX;  // the row of exception digits in digits_
-  alignas(64) uint32_t digits_[kBlockSize];
+  uint32_t row_ = UINT32_MAX;  // the row of exception digits in row_digits_
+  const uint32_t* row_digits_ = nullptr;  // a view into units_ (RadixUnits::Row)
   alignas(64) uint32_t codes_[kBlockSize];
   alignas(64) uint32_t exception_codes_[kBlockSize];
   alignas(64) uint16_t offsets_[kBlockSize + 8];  // + 8: see ExceptionsAt

@@ -91,6 +91,71 @@ TEST(RadixLayout, DigitsOfOneUnitAreRowsApart) {
   ExpectRoundTrip(Encoding::kForRadix, page, out);
 }
 
+// RadixUnits::Row and Digits give the digits AppendRadixUnits stored, for
+// every shape of 1 to kMaxRadixDigits digits (rows of up to kRowDigits
+// digits made in one pass, more extracted one at a time), both edges of
+// each digit's range, a last superblock of fewer rows, rows asked out of
+// order and again; a unit >= R^k fails its top row only, with the message
+// of the one-at-a-time path.
+TEST(RadixUnits, RowsAndDigitsOfEveryShape) {
+  std::mt19937_64 rng(11);
+  size_t shapes = 0;
+  for (uint32_t radix : {2u, 3u, 7u, 10u, 30u, 38u, 50u, 127u, 255u, 1447u}) {
+    for (uint32_t k = 1; internal::ValidRadixShape(radix, k); ++k) {
+      SCOPED_TRACE("radix " + std::to_string(radix) + " digits " + std::to_string(k));
+      const uint32_t count = k * kBlockSize + 700;  // a last superblock of one partial row
+      std::vector<uint32_t> digits(count);
+      for (uint32_t i = 0; i < count; ++i) digits[i] = i % 97 == 0 ? radix - 1 : i % 89 == 0 ? 0 : uint32_t(rng() % radix);
+      std::vector<uint8_t> bytes;
+      internal::AppendRadixUnits(digits.data(), count, radix, k, &bytes);
+      auto check = [&](internal::RadixUnits& units, uint32_t row) {
+        auto got = units.Row(row * kBlockSize, Encoding::kForRadix, PhysicalType::kU64);
+        ASSERT_TRUE(got.ok()) << got.status().ToString();
+        const uint32_t n = std::min(kBlockSize, count - row * kBlockSize);
+        for (uint32_t j = 0; j < n; ++j) ASSERT_EQ((*got)[j], digits[row * kBlockSize + j]) << "row " << row << " value " << j;
+        alignas(64) uint64_t wide[kBlockSize];
+        ASSERT_TRUE(units.Digits(row * kBlockSize, uint64_t{1} << 40, wide, Encoding::kForRadix, PhysicalType::kU64).ok());
+        for (uint32_t j = 0; j < n; ++j) ASSERT_EQ(wide[j], (uint64_t{1} << 40) + digits[row * kBlockSize + j]) << j;
+      };
+      internal::RadixUnits units(bytes.data(), radix, k, count);
+      const uint32_t rows = (count + kBlockSize - 1) / kBlockSize;
+      for (uint32_t row = 0; row < rows; ++row) check(units, row);
+      for (uint32_t row = rows; row-- > 0;) check(units, row);  // backwards: superblocks reloaded
+      internal::RadixUnits copy(units);  // a copy starts with nothing loaded
+      check(copy, rows - 1);
+      check(copy, 0);
+      ++shapes;
+      if (k == 1 || radix == 2) continue;
+      // Unit 3 of the first superblock past R^k - 1 (its width allows it
+      // when R^k is not a power of two).
+      const uint32_t width = internal::RadixUnitWidth(radix, k);
+      const uint64_t top = internal::RadixPow(radix, k);
+      if (top >= (uint64_t{1} << width)) continue;
+      alignas(64) uint32_t packed[kBlockSize], unit[kBlockSize];
+      std::memcpy(packed, bytes.data(), 128 * width);
+      Unpack1024(packed, width, unit);
+      unit[3] = uint32_t(top);
+      Pack1024(unit, width, packed);
+      std::vector<uint8_t> bad = bytes;
+      std::memcpy(bad.data(), packed, 128 * width);
+      internal::RadixUnits hostile(bad.data(), radix, k, count);
+      for (uint32_t row = 0; row < k; ++row) {
+        auto got = hostile.Row(row * kBlockSize, Encoding::kForRadix, PhysicalType::kU64);
+        if (row + 1 < k) {
+          ASSERT_TRUE(got.ok()) << "row " << row << ": " << got.status().ToString();
+          ASSERT_EQ((*got)[3], 0u);  // R^k mod R^(row + 1) / R^row
+        } else {
+          ASSERT_TRUE(got.status().IsCorruption()) << "row " << row;
+          EXPECT_NE(got.status().message().find("is not below " + std::to_string(radix) + "^" + std::to_string(k)),
+                    std::string::npos)
+              << got.status().ToString();
+        }
+      }
+    }
+  }
+  EXPECT_GT(shapes, 40u);
+}
+
 // Pages of every integer type with values in [lo, lo + radix), for radix
 // classes from 2 to 2^21 and counts around superblock edges.
 TEST(RadixRoundTrip, ShapesAndEdges) {
