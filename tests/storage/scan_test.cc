@@ -959,6 +959,21 @@ void ExpectReferenceAtAnyThreadCount(const ScanSource& source, ScanSpec spec, co
   }
 }
 
+// ExpectReferenceAtAnyThreadCount for `agg` over all rows, then over the
+// rows `filter` selects, each against the reference over `rows`.
+void ExpectReferenceWithAndWithoutFilter(const std::vector<Row>& rows, const Schema& schema, const ScanSource& source,
+                                         const AggregateSpec& agg, const Predicate& filter) {
+  for (bool filtered : {false, true}) {
+    ScanSpec spec;
+    if (filtered) spec.predicate = filter;
+    bool overflow = false;
+    const std::vector<Row> want = RefAggregate(rows, schema, spec, agg, &overflow);
+    ASSERT_FALSE(overflow);
+    SCOPED_TRACE("filtered " + std::to_string(filtered));
+    ExpectReferenceAtAnyThreadCount(source, spec, agg, want);
+  }
+}
+
 // Float sums of a whole window of one group count the codes of a
 // dictionary page (the sparse page: the dominant code's rows in one add,
 // then the exceptions) and fold count x entry when the page changes: equal
@@ -1043,16 +1058,9 @@ TEST(Scan, FusedDictionaryKeyAggregatesMatchTheReference) {
     const std::vector<Aggregate> with_float = {Aggregate::Count(),  Aggregate::CountValid("s"), Aggregate::Sum("v"),
                                                Aggregate::Avg("v"), Aggregate::Sum("x"),        Aggregate::Avg("x")};
     const std::vector<Aggregate> without_float = {Aggregate::Count(), Aggregate::Sum("v")};
-    for (int variant = 0; variant < 4; ++variant) {
-      const bool filtered = variant % 2 == 1;
-      agg.aggregates = variant < 2 ? with_float : without_float;
-      ScanSpec spec;
-      if (filtered) spec.predicate = Predicate::Ne("k", Value::Int(0));
-      bool overflow = false;
-      const std::vector<Row> want = RefAggregate(rows, *schema, spec, agg, &overflow);
-      ASSERT_FALSE(overflow);
-      SCOPED_TRACE("filtered " + std::to_string(filtered));
-      ExpectReferenceAtAnyThreadCount(*source, spec, agg, want);
+    for (const auto& aggregates : {with_float, without_float}) {
+      agg.aggregates = aggregates;
+      ExpectReferenceWithAndWithoutFilter(rows, *schema, *source, agg, Predicate::Ne("k", Value::Int(0)));
     }
   }
 }
@@ -1130,15 +1138,7 @@ TEST(Scan, PartialsReusedAcrossMorselsKeepStringKeysApart) {
     AggregateSpec agg;
     agg.group_by = group_by;
     agg.aggregates = {Aggregate::Count(), Aggregate::Sum("v"), Aggregate::Avg("x"), Aggregate::Max("v")};
-    for (bool filtered : {false, true}) {
-      ScanSpec spec;
-      if (filtered) spec.predicate = Predicate::Gt("v", Value::Int(0));
-      bool overflow = false;
-      const std::vector<Row> want = RefAggregate(rows, *schema, spec, agg, &overflow);
-      ASSERT_FALSE(overflow);
-      SCOPED_TRACE("filtered " + std::to_string(filtered));
-      ExpectReferenceAtAnyThreadCount(*source, spec, agg, want);
-    }
+    ExpectReferenceWithAndWithoutFilter(rows, *schema, *source, agg, Predicate::Gt("v", Value::Int(0)));
   }
 }
 
