@@ -529,6 +529,16 @@ TEST(Sparse, Corruption) {
   bad[units_at] = 1;  // unit 0, digit 0 = 1
   const Status s = DecodeEverything(Encoding::kDictionarySparse, two, bad);
   EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  // Asked again after the error, the block fails again: the row of digits
+  // that failed its check is not kept as loaded (it was, and a second
+  // NextSparse handed out a code past the dictionary).
+  auto d = PageDecoder::Make(Encoding::kDictionarySparse, two.type, bad, two.count);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    uint32_t n = 0;
+    auto sparse = (*d)->NextSparse(&n);
+    EXPECT_TRUE(sparse.status().IsCorruption()) << "attempt " << attempt;
+  }
 }
 
 }  // namespace
