@@ -1106,7 +1106,7 @@ TEST(Scan, FusedCellsAcrossPagesOfSameAndChangedDictionariesMatchTheReference) {
 // Aggregates with float sums keep a partial per morsel, merged in morsel
 // order; a merged partial serves a later morsel (Partial::Reset), keeping
 // its string pool while it is small and its memo of what the pool's ids are
-// in the total. 26 row groups of 4,096 rows (a morsel each): a key of 30
+// in the total. 8 row groups of 4,096 rows (a morsel each): a key of 30
 // strings whose dictionaries change order from one row group to the next
 // (pools kept, memo hits; fused and general paths), one of ~2,000 new
 // strings per morsel (pools pass 4,096 strings and are dropped), and two
@@ -1119,7 +1119,7 @@ TEST(Scan, PartialsReusedAcrossMorselsKeepStringKeysApart) {
                               {"x", DataType::Float64(), false}});
   constexpr int kGroupRows = 4096;
   std::vector<Row> rows;
-  for (int i = 0; i < 26 * kGroupRows; ++i) {
+  for (int i = 0; i < 8 * kGroupRows; ++i) {
     const int rg = i / kGroupRows;
     Value low = i % 53 == 0 ? Value() : Value::Bytes("k" + std::to_string((i * 7 + rg * 11) % 30));
     Value high = Value::Bytes("h" + std::to_string(rg * 2000 + (i * 7919) % 2000));
