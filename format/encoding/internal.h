@@ -566,8 +566,8 @@ Result<RadixShapeHeader> ParseRadixShape(Encoding e, PhysicalType t, uint32_t co
 class RadixUnits {
  public:
   RadixUnits(const uint8_t* units, uint32_t radix, uint32_t digits, uint32_t count);
-  // Copies the shape, not the buffers (a decoder takes a copy of the one
-  // its page was checked with; 28 KB of buffers were copied per page).
+  // Copies the shape, not the buffers (24 KB, filled on use): a decoder
+  // takes a copy of the RadixUnits its page was checked with.
   RadixUnits(const RadixUnits& o);
   RadixUnits& operator=(const RadixUnits&) = delete;
   // base + the digits of values [position, position + 1024) into
