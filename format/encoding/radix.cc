@@ -266,14 +266,14 @@ Result<const uint32_t*> RadixUnits::Row(uint32_t position, Encoding e, PhysicalT
 
 template <typename O>
 Status RadixUnits::Digits(uint32_t position, O base, O* out, Encoding e, PhysicalType t) {
-  const uint32_t row = position / kBlockSize;
-  const uint32_t s = row / digits_;
-  const uint32_t d = row % digits_;
   if (digits_ <= kRowDigits) {
     DP_ASSIGN_OR_RETURN(const uint32_t* digits, Row(position, e, t));
     for (uint32_t i = 0; i < kBlockSize; ++i) out[i] = O(base + O(digits[i]));
     return Status::OK();
   }
+  const uint32_t row = position / kBlockSize;
+  const uint32_t s = row / digits_;
+  const uint32_t d = row % digits_;
   Load(s);
   // A unit >= R^k only shows in its top digit (the others are taken mod R),
   // so the range check rides on the top row's extraction.

@@ -1193,9 +1193,7 @@ class MorselAggregator {
         EncodedKernels()) {
       DP_ASSIGN_OR_RETURN(words, ic->ForBlockShifted(n, kCountBits, 1, packed_));
     }
-    if (words) {
-      values = packed_;
-    } else if (ic != nullptr) {
+    if (!words && ic != nullptr) {
       DP_ASSIGN_OR_RETURN(values, ic->Values());
     }
     uint64_t* cells = f.cells.data();
@@ -1212,15 +1210,15 @@ class MorselAggregator {
       const T* v = static_cast<const T*>(values);
       if (fcodes != nullptr) {
         FusedRows<T, sum()>(cells, kcodes, fcodes, df, v, sel, m);
-      } else if (words) {
-        KeyRows<uint64_t, sum(), false, true>(f.lanes.data(), dk, kcodes, packed_, nullptr, m);
       } else if (sel == nullptr) {
         KeyRows<T, sum(), false>(f.lanes.data(), dk, kcodes, v, sel, m);
       } else {
         KeyRows<T, sum(), true>(f.lanes.data(), dk, kcodes, v, sel, m);
       }
     };
-    if (ic == nullptr) {
+    if (words) {  // the packed words hold count and value: the column's type plays no part
+      KeyRows<uint64_t, true, false, true>(f.lanes.data(), dk, kcodes, packed_, nullptr, m);
+    } else if (ic == nullptr) {
       run(uint8_t(), std::false_type());
     } else {
       VisitFixed(f.int_pt, [&](auto tag) {

@@ -389,7 +389,7 @@ Status ColumnCursor::LoadForPage() {
 Result<bool> ColumnCursor::ForBlockSum(uint32_t n, Int128* sum) {
   DP_ASSIGN_OR_RETURN(std::optional<format::internal::ForPage> page, WholeForBlock(n));
   if (!page || page->width > 53) return false;  // 1024 packed values could overflow a u64 sum
-  const uint8_t* block = page->blocks + uint64_t{block_} * 128 * page->width;
+  const uint8_t* block = PackedBlock(*page);
   uint64_t packed = 0;
   if (page->width > 0) {
     if (format::PhysicalWidth(seg_pt_) > 4) {
@@ -411,7 +411,7 @@ Result<bool> ColumnCursor::ForBlockShifted(uint32_t n, uint32_t shift, uint64_t 
   if (!page || page->width > 32) return false;
   // value = base + p (wrapping, as the decoder gives it): (value << shift)
   // + add = (p << shift) + ((base << shift) + add), all modulo 2^64.
-  const uint8_t* block = page->blocks + uint64_t{block_} * 128 * page->width;
+  const uint8_t* block = PackedBlock(*page);
   alignas(64) uint64_t copy[kBlockSize];
   const uint64_t* words = page->width > 0 ? BlockWords(block, page->width, copy) : copy;
   format::UnpackShiftAdd1024(words, page->width, shift, (page->base << shift) + add, out);
@@ -429,7 +429,7 @@ Result<bool> ColumnCursor::ForBlockInRange(uint32_t n, Int128 lo, Int128 hi, boo
     std::fill_n(out, n, uint8_t((plo <= phi) != negate));
     return true;
   }
-  const uint8_t* block = page->blocks + uint64_t{block_} * 128 * page->width;
+  const uint8_t* block = PackedBlock(*page);
   if (format::PhysicalWidth(seg_pt_) > 4) {
     alignas(64) uint64_t copy[kBlockSize];
     format::UnpackInRange1024(BlockWords(block, page->width, copy), page->width, uint64_t(plo),

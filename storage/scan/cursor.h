@@ -139,6 +139,10 @@ class ColumnCursor {
   Result<std::optional<format::internal::ForPage>> WholeForBlock(uint32_t n);
   // Sets for_page_ for the loaded page (at load: once per page, not per block).
   Status LoadForPage();
+  // The position's block in the packed blocks of `page`.
+  const uint8_t* PackedBlock(const format::internal::ForPage& page) const {
+    return page.blocks + uint64_t{block_} * format::PackedBlockBytes(page.width);
+  }
   // Whether the page's type, encoding and nulls let the FOR kernels read
   // its packed blocks (whether its values can wrap is LoadForPage's part).
   bool ForKernelsApply(const fb::PageInfo* pi) const;
