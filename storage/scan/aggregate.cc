@@ -5,7 +5,6 @@
 // result never depends on the thread count.
 #include "storage/scan/aggregate.h"
 
-#include <tbb/task_arena.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -1893,16 +1892,9 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
     return a.domain == Domain::kFloat && (a.kind == AggregateKind::kSum || a.kind == AggregateKind::kAvg);
   });
   if (order_free) {
-    // One slot per worker of the arena ParallelFor runs in (its size is at
-    // most max(default concurrency, threads)); the last slot serves the
-    // inline single-threaded run. (Not tbb::enumerable_thread_specific: its
-    // storage comes from tbbmalloc, invisible to ThreadSanitizer.)
-    const int slots = std::max(tbb::this_task_arena::max_concurrency(), spec.threads) + 1;
-    std::vector<std::unique_ptr<Partial>> local(static_cast<size_t>(slots));
-    DP_RETURN_IF_ERROR(ParallelFor(spec.threads, n, [&](size_t i) -> Status {
-      int slot = tbb::this_task_arena::current_thread_index();
-      if (slot < 0 || slot >= slots - 1) slot = slots - 1;
-      std::unique_ptr<Partial>& part = local[size_t(slot)];
+    std::vector<std::unique_ptr<Partial>> local(ParallelWorkers(spec.threads, n));
+    DP_RETURN_IF_ERROR(ParallelFor(spec.threads, n, [&](size_t i, size_t worker) -> Status {
+      std::unique_ptr<Partial>& part = local[worker];
       if (!part) part = std::make_unique<Partial>(q, true);
       const Morsel& m = src.morsels[i];
       MorselAggregator run(q, src.parts[m.part], m, part.get());
@@ -1916,10 +1908,41 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
   // Otherwise partials are per morsel, merged in morsel order as they become
   // ready: the same additions in the same order for any thread count.
   // Merged partials are kept in `spare` for later morsels (Partial::Reset).
+  // One worker at a time merges (merge_mu); a worker that finds another
+  // merging leaves its partial to it and goes on to its next morsel.
   std::vector<std::unique_ptr<Partial>> ready(n), spare;
-  std::mutex mu;
-  size_t next = 0;
-  Status st = ParallelFor(spec.threads, n, [&](size_t i) -> Status {
+  std::mutex mu;        // ready, spare, next
+  std::mutex merge_mu;  // total
+  size_t next = 0;      // morsels before it are merged
+  auto take_next = [&]() -> std::unique_ptr<Partial> {
+    std::lock_guard<std::mutex> lock(mu);
+    return next < n ? std::move(ready[next]) : nullptr;
+  };
+  auto merged = [&](std::unique_ptr<Partial> part) {
+    std::lock_guard<std::mutex> lock(mu);
+    spare.push_back(std::move(part));
+    ++next;
+  };
+  // Merges the ready partials that continue the merged ones.
+  auto merge_run = [&]() -> Status {
+    while (std::unique_ptr<Partial> part = take_next()) {
+      DP_RETURN_IF_ERROR(Merge(q, total, *part));
+      merged(std::move(part));
+    }
+    return Status::OK();
+  };
+  auto merge_ready = [&]() -> Status {
+    for (;;) {
+      std::unique_lock<std::mutex> merging(merge_mu, std::try_to_lock);
+      if (!merging.owns_lock()) return Status::OK();
+      DP_RETURN_IF_ERROR(merge_run());
+      merging.unlock();
+      // A partial that came while this worker merged was left to it.
+      std::lock_guard<std::mutex> lock(mu);
+      if (next >= n || !ready[next]) return Status::OK();
+    }
+  };
+  Status st = ParallelFor(spec.threads, n, [&](size_t i, size_t) -> Status {
     std::unique_ptr<Partial> part;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -1936,16 +1959,19 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
     const Morsel& m = src.morsels[i];
     MorselAggregator run(q, src.parts[m.part], m, part.get());
     DP_RETURN_IF_ERROR(run.Run());
-    std::lock_guard<std::mutex> lock(mu);
-    ready[i] = std::move(part);
-    while (next < n && ready[next]) {
-      DP_RETURN_IF_ERROR(Merge(q, total, *ready[next]));
-      spare.push_back(std::move(ready[next]));
-      ++next;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ready[i] = std::move(part);
     }
-    return Status::OK();
+    return merge_ready();
   });
   DP_RETURN_IF_ERROR(st);
+  // Every worker has returned; what a failed try_lock left is merged here.
+  DP_RETURN_IF_ERROR(merge_run());
+  if (next != n) {
+    return Status::Internal("aggregate: morsel " + std::to_string(next) + " of " + std::to_string(n) +
+                            " has no partial to merge");
+  }
   return Finish(q, src, total);
 }
 

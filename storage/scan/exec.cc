@@ -1,21 +1,37 @@
 #include "storage/scan/exec.h"
 
 #include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+#include <tbb/task_group.h>
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstring>
 #include <mutex>
+#include <string>
+#include <thread>
 #include <unordered_map>
+#include <vector>
 
 #if defined(__x86_64__) || defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
 #include "format/bitpack_internal.h"  // UseAvx2Kernels
+#include "format/exceptions.h"
+
+// oneTBB is not built with ThreadSanitizer, which cannot see the handoff of
+// a task to a TBB worker and would report it as a race. Under TSan,
+// ParallelFor runs its workers on threads of its own instead, with the same
+// handout of indexes, so that TSan checks what its callers share.
+#if defined(__SANITIZE_THREAD__)
+#define DP_PARALLEL_OWN_THREADS 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DP_PARALLEL_OWN_THREADS 1
+#endif
+#endif
 
 namespace dp::internal::scan {
 
@@ -619,33 +635,74 @@ int ArenaConcurrency(int threads) {
   return int(std::clamp<size_t>(size_t(std::max(threads, 1)), 1, std::max<size_t>(1, limit)));
 }
 
-Status ParallelFor(int threads, size_t n, const std::function<Status(size_t)>& fn) {
-  if (threads == 1 || n <= 1) {
-    for (size_t i = 0; i < n; ++i) DP_RETURN_IF_ERROR(fn(i));
+size_t ParallelWorkers(int threads, size_t n) {
+  if (threads == 1 || n <= 1) return 1;
+#ifdef DP_PARALLEL_OWN_THREADS
+  const size_t wanted = threads > 0 ? size_t(threads) : size_t(std::max(1u, std::thread::hardware_concurrency()));
+#else
+  const size_t wanted = size_t(threads > 0 ? ArenaConcurrency(threads) : std::max(tbb::this_task_arena::max_concurrency(), 1));
+#endif
+  return std::min(n, wanted);
+}
+
+Status ParallelFor(int threads, size_t n, const std::function<Status(size_t, size_t)>& fn) {
+  // Caught around each call, not in a task or a thread of its own: the
+  // first error wins whether it was returned or thrown.
+  auto call = [&fn](size_t i, size_t worker) -> Status {
+    try {
+      return fn(i, worker);
+    } catch (...) {
+      return CurrentExceptionStatus("scan: morsel " + std::to_string(i));
+    }
+  };
+  const size_t workers = ParallelWorkers(threads, n);
+  if (workers == 1) {
+    for (size_t i = 0; i < n; ++i) DP_RETURN_IF_ERROR(call(i, 0));
     return Status::OK();
   }
+  // Every worker takes the lowest index not yet taken, so indexes finish in
+  // about their order. oneTBB's range splitting gives each worker a slice
+  // of its own instead: a caller that consumes results in index order (the
+  // ordered merge of RunAggregate) would then hold the results of all but
+  // the first slice until the first finishes, and consume them all at the
+  // end on one thread.
+  std::atomic<size_t> next{0};
   std::mutex mu;
   Status first;
   std::atomic<bool> failed{false};
-  auto body = [&] {
-    tbb::parallel_for(tbb::blocked_range<size_t>(0, n, 1), [&](const tbb::blocked_range<size_t>& r) {
-      for (size_t i = r.begin(); i != r.end(); ++i) {
-        if (failed.load(std::memory_order_relaxed)) return;
-        Status s = fn(i);
-        if (!s.ok()) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (!failed.exchange(true)) first = std::move(s);
-          return;
-        }
+  auto drain = [&](size_t worker) {
+    while (!failed.load(std::memory_order_relaxed)) {
+      const size_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= n) return;
+      Status s = call(i, worker);
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failed.exchange(true)) first = std::move(s);
+        return;
       }
-    });
+    }
+  };
+  // One task per worker, the caller being worker 0; a worker that starts
+  // late finds what the others left.
+#ifdef DP_PARALLEL_OWN_THREADS
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(drain, w);
+  drain(0);
+  for (std::thread& t : pool) t.join();
+#else
+  auto body = [&] {
+    tbb::task_group group;
+    for (size_t w = 1; w < workers; ++w) group.run([&drain, w] { drain(w); });
+    drain(0);
+    group.wait();
   };
   if (threads <= 0) {
     body();
   } else {
-    tbb::task_arena arena(ArenaConcurrency(threads));
+    tbb::task_arena arena(static_cast<int>(workers));
     arena.execute(body);
   }
+#endif
   return first;
 }
 

@@ -134,8 +134,17 @@ void SetEncodedKernels(bool on);
 // only makes oneTBB print a warning on stderr that it ignores the request.
 int ArenaConcurrency(int threads);
 
-// Runs fn(i) for i in [0, n) on `threads` oneTBB workers (0 = all cores;
-// 1 = inline); the first error wins.
-Status ParallelFor(int threads, size_t n, const std::function<Status(size_t)>& fn);
+// The number of workers ParallelFor(threads, n, ...) runs: 1 for threads
+// == 1 or n <= 1, else at most n and the arena's concurrency (0 = the
+// calling arena's, i.e. all cores).
+size_t ParallelWorkers(int threads, size_t n);
+
+// Runs fn(i, worker) for i in [0, n) on ParallelWorkers(threads, n)
+// workers (1 = inline, on the caller); the first error wins. Indexes are
+// handed out in increasing order, one at a time, to whichever worker is
+// free: they finish in about their order, whatever the thread count. A
+// worker (0 .. ParallelWorkers - 1) runs its calls one after the other, so
+// state indexed by `worker` needs no lock.
+Status ParallelFor(int threads, size_t n, const std::function<Status(size_t, size_t)>& fn);
 
 }  // namespace dp::internal::scan
