@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -408,6 +409,18 @@ struct Partial {
   void Grow(const Query& q) {
     for (size_t a = 0; a < aggs.size(); ++a) aggs[a].Resize(q.aggs[a], groups.size());
     if (counts_nulls) rows.resize(groups.size(), 0);
+  }
+  // Turns a morsel partial into total form, in place (what Merge into an
+  // empty total would give, without re-inserting every group).
+  void ToTotal(const Query& q) {
+    if (!counts_nulls) return;
+    for (size_t a = 0; a < aggs.size(); ++a) {
+      if (!CountsRows(q.aggs[a].kind)) continue;
+      std::vector<int64_t>& count = aggs[a].count;
+      for (size_t g = 0; g < count.size(); ++g) count[g] = rows[g] - count[g];
+    }
+    counts_nulls = false;
+    std::vector<int64_t>().swap(rows);
   }
   // The count of aggregate a (AggState::count, in total form) of group g.
   int64_t Count(const Query& q, size_t a, uint32_t g) const {
@@ -1491,6 +1504,19 @@ void MergeState(const AggPlan& a, AggState& dst, uint32_t d, AggState& src, uint
   dst.count[d] += count;
 }
 
+// A total over ScanSpec::memory_budget is an error, not an allocation
+// that may take the process down.
+Status CheckBudget(const Query& q, const Partial& total) {
+  uint64_t bytes = total.groups.bytes();
+  for (const AggState& s : total.aggs) bytes += s.bytes();
+  if (bytes > q.budget) {
+    return Status::ResourceExhausted("aggregate: " + std::to_string(total.groups.size()) + " groups take about " +
+                                     std::to_string(bytes) + " bytes, more than the memory budget of " +
+                                     std::to_string(q.budget) + " (ScanSpec::memory_budget)");
+  }
+  return Status::OK();
+}
+
 Status Merge(const Query& q, Partial& dst, Partial& src) {
   const size_t nk = q.keys.size();
   const auto groups = uint32_t(src.groups.size());
@@ -1538,14 +1564,7 @@ Status Merge(const Query& q, Partial& dst, Partial& src) {
     }
   }
   dst.counters.Add(src.counters);
-  uint64_t bytes = dst.groups.bytes();
-  for (const AggState& s : dst.aggs) bytes += s.bytes();
-  if (bytes > q.budget) {
-    return Status::ResourceExhausted("aggregate: " + std::to_string(dst.groups.size()) + " groups take about " +
-                                     std::to_string(bytes) + " bytes, more than the memory budget of " +
-                                     std::to_string(q.budget) + " (ScanSpec::memory_budget)");
-  }
-  return Status::OK();
+  return CheckBudget(q, dst);
 }
 
 // ---- results ----
@@ -1782,6 +1801,38 @@ namespace {
 // Group ids in result order: by the keys, nulls first, then ascending in the
 // key's domain (floats with NaN last, strings bytewise). Sorting ids on the
 // raw key words, not rows of Values, keeps a million groups cheap.
+// Sorts pairs by key, ties in their order (the order std::sort gives
+// pairs with distinct keys): least significant byte first, skipping the
+// bytes every key shares. A million customer ids sort in 3 passes of
+// counting and scattering instead of ~20 levels of comparisons.
+void SortPairsByKey(std::vector<std::pair<uint64_t, uint32_t>>& v) {
+  const size_t n = v.size();
+  if (n < 1024) {
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return;
+  }
+  std::vector<std::array<uint32_t, 256>> hist(8);  // n < 2^32: one pair per group
+  for (const auto& pr : v) {
+    for (int d = 0; d < 8; ++d) ++hist[size_t(d)][(pr.first >> (8 * d)) & 0xff];
+  }
+  std::vector<std::pair<uint64_t, uint32_t>> tmp(n);
+  auto* from = &v;
+  auto* to = &tmp;
+  for (int d = 0; d < 8; ++d) {
+    std::array<uint32_t, 256>& h = hist[size_t(d)];
+    if (h[(v[0].first >> (8 * d)) & 0xff] == n) continue;  // all keys share this byte
+    uint32_t sum = 0;
+    for (uint32_t& c : h) {
+      const uint32_t x = c;
+      c = sum;
+      sum += x;
+    }
+    for (const auto& pr : *from) (*to)[h[(pr.first >> (8 * d)) & 0xff]++] = pr;
+    std::swap(from, to);
+  }
+  if (from != &v) v.swap(tmp);
+}
+
 std::vector<uint32_t> SortedGroups(const Query& q, const Partial& p) {
   std::vector<uint32_t> order(p.groups.size());
   for (uint32_t g = 0; g < order.size(); ++g) order[g] = g;
@@ -1802,7 +1853,7 @@ std::vector<uint32_t> SortedGroups(const Query& q, const Partial& p) {
         pairs.emplace_back(is_signed ? w ^ (uint64_t{1} << 63) : w, g);  // signed order as unsigned
       }
     }
-    std::sort(pairs.begin(), pairs.end());
+    SortPairsByKey(pairs);
     for (size_t i = 0; i < pairs.size(); ++i) order[nulls + i] = pairs[i].second;
     return order;
   }
@@ -1900,10 +1951,20 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
       MorselAggregator run(q, src.parts[m.part], m, part.get());
       return run.Run();
     }));
+    // The worker partial with the most groups becomes the total and the
+    // others merge into it: at 1M groups, inserting all of one partial's
+    // groups into an empty total cost as much as building them.
+    Partial* base = nullptr;
     for (std::unique_ptr<Partial>& part : local) {
-      if (part) DP_RETURN_IF_ERROR(Merge(q, total, *part));
+      if (part && (base == nullptr || part->groups.size() > base->groups.size())) base = part.get();
     }
-    return Finish(q, src, total);
+    if (base == nullptr) return Finish(q, src, total);  // no morsel
+    base->ToTotal(q);
+    DP_RETURN_IF_ERROR(CheckBudget(q, *base));
+    for (std::unique_ptr<Partial>& part : local) {
+      if (part && part.get() != base) DP_RETURN_IF_ERROR(Merge(q, *base, *part));
+    }
+    return Finish(q, src, *base);
   }
   // Otherwise partials are per morsel, merged in morsel order as they become
   // ready: the same additions in the same order for any thread count.

@@ -1600,6 +1600,88 @@ TEST(Scan, HighCardinalityGroupsMatchTheReference) {
   }
 }
 
+// Group tables larger than ScanSpec::memory_budget end the aggregate with
+// ResourceExhausted at any thread count. (At one thread the worker's
+// partial becomes the total without a merge, which used to be the only
+// place the budget was checked.)
+TEST(Scan, GroupTablesOverTheMemoryBudgetAreAnError) {
+  TempDir dir;
+  std::vector<int64_t> v(300'000);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = int64_t(i * 7919 % 100'003);
+  auto source = Int64Source(dir.File("b.dpc"), v);
+  ASSERT_OK(source);
+  AggregateSpec agg;
+  agg.group_by = {"v"};
+  agg.aggregates = {Aggregate::Count(), Aggregate::Sum("v")};
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    ScanSpec spec;
+    spec.threads = threads;
+    spec.memory_budget = 1 << 20;  // ~100K groups take several MB
+    auto r = RunAggregate(*source, spec, agg);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+    EXPECT_NE(r.status().message().find("memory budget of 1048576"), std::string::npos) << r.status().message();
+    spec.memory_budget = 0;  // the default
+    r = RunAggregate(*source, spec, agg);
+    ASSERT_OK(r);
+    EXPECT_EQ(r->rows.size(), 100'003u);
+  }
+}
+
+// One unsigned key with many groups (sorted a byte at a time, skipping the
+// bytes all keys share): extremes, keys that differ only in their top
+// byte, and keys sharing all but one middle byte come out in key order
+// with their counts, nulls first, at any thread count.
+TEST(Scan, ManyUnsignedKeysComeOutInKeyOrder) {
+  TempDir dir;
+  auto schema = Schema::Make({{"k", DataType::UInt64(), true}});
+  std::vector<Row> rows;
+  std::map<uint64_t, int64_t> want;
+  int64_t nulls = 0;
+  std::mt19937_64 rng(17);
+  auto add = [&](std::optional<uint64_t> k) {
+    rows.push_back({k ? Value::UInt(*k) : Value()});
+    if (k) {
+      ++want[*k];
+    } else {
+      ++nulls;
+    }
+  };
+  for (uint64_t k : {uint64_t{0}, uint64_t{1}, UINT64_MAX, UINT64_MAX - 1, uint64_t{1} << 63, (uint64_t{1} << 63) - 1}) {
+    add(k);
+  }
+  for (uint64_t b = 0; b < 256; ++b) add(b << 56 | 0x42);       // only the top byte differs
+  for (uint64_t b = 0; b < 256; ++b) add(0x5500000000000000ull | b << 24);  // one middle byte
+  for (int i = 0; i < 3000; ++i) add(rng() >> (i % 60));
+  for (int i = 0; i < 40'000; ++i) add(i % 50 == 0 ? std::nullopt : std::optional<uint64_t>(rng() % 5000));
+  WriterOptions opt;
+  opt.row_group_rows = 16 * 1024;
+  auto seg = WriteSegment(dir.File("u.dpc"), *schema, rows, opt);
+  ASSERT_OK(seg);
+  auto source = ScanSource::FromSegments({*seg});
+  ASSERT_OK(source);
+  AggregateSpec agg;
+  agg.group_by = {"k"};
+  agg.aggregates = {Aggregate::Count()};
+  for (int threads : {1, 2, 3}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    ScanSpec spec;
+    spec.threads = threads;
+    auto r = RunAggregate(*source, spec, agg);
+    ASSERT_OK(r);
+    ASSERT_EQ(r->rows.size(), want.size() + 1);
+    EXPECT_EQ(r->rows[0][0], Value());
+    EXPECT_EQ(r->rows[0][1], Value::Int(nulls));
+    size_t i = 1;
+    for (const auto& [k, count] : want) {
+      ASSERT_EQ(r->rows[i][0], Value::UInt(k)) << "row " << i;
+      ASSERT_EQ(r->rows[i][1], Value::Int(count)) << "row " << i;
+      ++i;
+    }
+  }
+}
+
 // Regression (property seed 3981): min/max of floats that are -0.0 in some
 // row groups and +0.0 in others gave whichever zero its thread partial
 // merged first. -0.0 now orders below +0.0, for any thread count.
