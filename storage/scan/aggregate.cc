@@ -410,9 +410,14 @@ struct Partial {
     for (size_t a = 0; a < aggs.size(); ++a) aggs[a].Resize(q.aggs[a], groups.size());
     if (counts_nulls) rows.resize(groups.size(), 0);
   }
+  // Adds the 64-bit integer sums into the exact ones (AggState::Flush64).
+  void Flush64() {
+    for (AggState& s : aggs) s.Flush64();
+  }
   // Turns a morsel partial into total form, in place (what Merge into an
   // empty total would give, without re-inserting every group).
   void ToTotal(const Query& q) {
+    Flush64();
     if (!counts_nulls) return;
     for (size_t a = 0; a < aggs.size(); ++a) {
       if (!CountsRows(q.aggs[a].kind)) continue;
@@ -741,10 +746,10 @@ class MorselAggregator {
     DP_RETURN_IF_ERROR(
         exec_.Run([&](uint64_t row, uint32_t n, const uint8_t* mask) { return OnWindow(row, n, mask); }));
     FoldFused();
-    for (AggState& s : out_->aggs) {
-      s.Flush64();
-      s.FoldCodes();
-    }
+    // Code counts belong to a page; the 64-bit sums stay until Merge or
+    // ToTotal (Partial::Flush64): a worker's partial of a million groups
+    // is not swept at every morsel.
+    for (AggState& s : out_->aggs) s.FoldCodes();
     return Status::OK();
   }
 
@@ -1518,6 +1523,7 @@ Status CheckBudget(const Query& q, const Partial& total) {
 }
 
 Status Merge(const Query& q, Partial& dst, Partial& src) {
+  src.Flush64();
   const size_t nk = q.keys.size();
   const auto groups = uint32_t(src.groups.size());
   std::vector<uint32_t> map(groups);
