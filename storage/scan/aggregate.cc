@@ -21,6 +21,7 @@
 #include "format/encoding/internal.h"
 #include "storage/scan/exec.h"
 #include "storage/scan/hash.h"
+#include "storage/scan/huge_pages.h"
 
 namespace dp::internal::scan {
 
@@ -87,8 +88,8 @@ class GroupTable {
   // Empties the table; a small one keeps its memory for the next morsel.
   void Clear() {
     if (slots_.size() > kKeptSlots) {
-      std::vector<Slot>(64).swap(slots_);
-      std::vector<uint64_t>().swap(keys_);
+      Slots(64).swap(slots_);
+      Words().swap(keys_);
     } else {
       std::fill(slots_.begin(), slots_.end(), Slot{});
       keys_.clear();
@@ -208,8 +209,10 @@ class GroupTable {
   int nkeys_;
   size_t row_;  // key words + the null bits
   size_t size_ = 0;
-  std::vector<uint64_t> keys_;
-  std::vector<Slot> slots_;
+  using Words = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
+  using Slots = std::vector<Slot, HugePageAllocator<Slot>>;
+  Words keys_;
+  Slots slots_;
   alignas(64) uint64_t hashes_[kBlockSize];
   bool same_[kBlockSize];
 };
@@ -245,16 +248,21 @@ bool CountsRows(AggregateKind k) {
          k == AggregateKind::kAvg;
 }
 
+// Per-group arrays: indexed by group id in the order of the rows, so
+// randomly at high cardinality (huge_pages.h).
+template <typename T>
+using GroupVector = std::vector<T, HugePageAllocator<T>>;
+
 struct AggState {
   // Non-null values (min/max: whether one was seen); for CountsRows() kinds
   // in a morsel's partial (Partial::counts_nulls) the null ones.
-  std::vector<int64_t> count;
-  std::vector<Int128> isum;
+  GroupVector<int64_t> count;
+  GroupVector<Int128> isum;
   // Integer sums accumulate in 64 bits while a bound proves they cannot
   // overflow (|partial| <= the bounds reserved since the last flush), and
   // are added into isum by Flush64(). Wrapping arithmetic: a bound from
   // lying statistics gives a wrong sum, never undefined behaviour.
-  std::vector<uint64_t> isum64;
+  GroupVector<uint64_t> isum64;
   uint64_t room64 = kRoom64;
   static constexpr uint64_t kRoom64 = uint64_t{1} << 62;
 
@@ -300,10 +308,10 @@ struct AggState {
     }
     code_serial = UINT64_MAX;
   }
-  std::vector<double> fsum;
-  std::vector<int64_t> imm;    // min/max, signed domain
-  std::vector<uint64_t> umm;   // unsigned/bool
-  std::vector<double> fmm;     // float
+  GroupVector<double> fsum;
+  GroupVector<int64_t> imm;    // min/max, signed domain
+  GroupVector<uint64_t> umm;   // unsigned/bool
+  GroupVector<double> fmm;     // float
   std::vector<std::string> smm;
   std::vector<std::unique_ptr<U64Set>> sets;
   std::vector<std::unique_ptr<std::unordered_set<std::string>>> ssets;
@@ -375,7 +383,7 @@ struct Partial {
   // Filled by MorselAggregator: selected rows per group, and CountsRows()
   // aggregates count nulls (see AggState::count). Merged totals: false.
   bool counts_nulls = false;
-  std::vector<int64_t> rows;
+  GroupVector<int64_t> rows;
   // Merge's memo of this partial's string ids in `merged_into`'s pool
   // (kNoId: not looked up yet): a partial that serves many morsels keeps
   // its pool (see Reset), and each of its strings is interned into the
@@ -421,11 +429,11 @@ struct Partial {
     if (!counts_nulls) return;
     for (size_t a = 0; a < aggs.size(); ++a) {
       if (!CountsRows(q.aggs[a].kind)) continue;
-      std::vector<int64_t>& count = aggs[a].count;
+      GroupVector<int64_t>& count = aggs[a].count;
       for (size_t g = 0; g < count.size(); ++g) count[g] = rows[g] - count[g];
     }
     counts_nulls = false;
-    std::vector<int64_t>().swap(rows);
+    GroupVector<int64_t>().swap(rows);
   }
   // The count of aggregate a (AggState::count, in total form) of group g.
   int64_t Count(const Query& q, size_t a, uint32_t g) const {

@@ -4,6 +4,10 @@
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -20,6 +24,7 @@
 
 #include "format/bitpack_internal.h"  // UseAvx2Kernels
 #include "format/exceptions.h"
+#include "storage/scan/huge_pages.h"
 
 // oneTBB is not built with ThreadSanitizer, which cannot see the handoff of
 // a task to a TBB worker and would report it as a race. Under TSan,
@@ -622,6 +627,39 @@ Status MorselExec::Run(const WindowFn& on_window) {
   done_ = true;
   return Status::OK();
 }
+
+// AddressSanitizer checks only what goes through its allocator: under it,
+// large blocks come from operator new too.
+#if defined(__SANITIZE_ADDRESS__)
+#define DP_LARGE_FROM_NEW 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DP_LARGE_FROM_NEW 1
+#endif
+#endif
+
+#if defined(__linux__) && defined(MADV_HUGEPAGE) && !defined(DP_LARGE_FROM_NEW)
+void* AllocateLarge(size_t bytes) {
+  // Rounded up to whole huge pages, and mapped with one huge page of slack
+  // so that the block can start on a 2 MiB boundary; the slack is unmapped.
+  const size_t size = (bytes + kLargeBlock - 1) & ~(kLargeBlock - 1);
+  void* map = mmap(nullptr, size + kLargeBlock, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) throw std::bad_alloc();
+  const auto base = reinterpret_cast<uintptr_t>(map);
+  const uintptr_t start = (base + kLargeBlock - 1) & ~uintptr_t(kLargeBlock - 1);
+  if (start > base) munmap(map, start - base);
+  const uintptr_t end = base + size + kLargeBlock;
+  if (end > start + size) munmap(reinterpret_cast<void*>(start + size), end - (start + size));
+  madvise(reinterpret_cast<void*>(start), size, MADV_HUGEPAGE);  // advice: failure leaves 4 KiB pages
+  return reinterpret_cast<void*>(start);
+}
+void FreeLarge(void* p, size_t bytes) { munmap(p, (bytes + kLargeBlock - 1) & ~(kLargeBlock - 1)); }
+bool LargeBlocksAreMapped() { return true; }
+#else
+bool LargeBlocksAreMapped() { return false; }
+void* AllocateLarge(size_t bytes) { return ::operator new(bytes); }
+void FreeLarge(void* p, size_t) { ::operator delete(p); }
+#endif
 
 namespace {
 std::atomic<bool> g_encoded_kernels{true};

@@ -15,6 +15,7 @@
 
 #include "storage/scan/aggregate.h"
 #include "storage/scan/exec.h"
+#include "storage/scan/huge_pages.h"
 #include "tests/storage/scan_reference.h"
 
 namespace dp::testing {
@@ -1802,6 +1803,36 @@ TEST(ParallelFor, TheFirstErrorWinsReturnedOrThrown) {
     EXPECT_NE(st.message().find("morsel 41"), std::string::npos) << st.message();
     EXPECT_NE(st.message().find("bad thing"), std::string::npos) << st.message();
   }
+}
+
+// The allocator of aggregation tables: blocks below 2 MiB from operator
+// new, larger ones mapped on their own, 2 MiB-aligned (where huge pages can
+// back them); every block holds what is written to it, through growth,
+// copies and swaps of the vectors that use it.
+TEST(HugePageAllocator, BlocksOnEitherSideOfTheThresholdHoldTheirValues) {
+  using Alloc = internal::scan::HugePageAllocator<uint64_t>;
+  constexpr size_t kWords = internal::scan::kLargeBlock / sizeof(uint64_t);
+  Alloc alloc;
+  for (size_t n : {size_t{1}, kWords - 1, kWords, kWords + 1, 3 * kWords + 7}) {
+    SCOPED_TRACE("words " + std::to_string(n));
+    uint64_t* p = alloc.allocate(n);
+    ASSERT_NE(p, nullptr);
+    if (n >= kWords && internal::scan::LargeBlocksAreMapped()) {
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % internal::scan::kLargeBlock, 0u);
+    }
+    for (size_t i = 0; i < n; ++i) p[i] = i * 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < n; i += 4093) ASSERT_EQ(p[i], i * 0x9E3779B97F4A7C15ull);
+    EXPECT_EQ(p[n - 1], (n - 1) * 0x9E3779B97F4A7C15ull);
+    alloc.deallocate(p, n);
+  }
+  std::vector<uint64_t, Alloc> v;
+  for (uint64_t i = 0; i < 3 * kWords; ++i) v.push_back(i);  // grows across the threshold
+  std::vector<uint64_t, Alloc> copy = v, small(10, 7);
+  copy.swap(small);
+  EXPECT_EQ(small.size(), 3 * kWords);
+  EXPECT_EQ(copy, (std::vector<uint64_t, Alloc>(10, 7)));
+  for (size_t i = 0; i < v.size(); i += 1001) ASSERT_EQ(small[i], i);
+  EXPECT_THROW((void)alloc.allocate(SIZE_MAX / 4), std::bad_alloc);
 }
 
 TEST(SelectRows, ListsTheSetRowsAtEveryDensityAndLength) {
