@@ -815,6 +815,38 @@ TEST(Scan, IntegerSumsAreExactOrReported) {
 }
 
 
+// Result rows of many groups are made in parallel chunks: the error of an
+// unrepresentable sum is the one of the first such group in key order,
+// whatever the thread count (two groups overflow, in different chunks).
+TEST(Scan, TheFirstOverflowingGroupInKeyOrderIsReported) {
+  TempDir dir;
+  auto schema = Schema::Make({{"k", DataType::Int64(), false}, {"v", DataType::Int64(), false}});
+  std::vector<Row> rows;
+  for (int64_t k = 0; k < 40'000; ++k) rows.push_back({Value::Int(39'999 - k), Value::Int(k % 100)});
+  for (int i = 0; i < 3; ++i) rows.push_back({Value::Int(30'000), Value::Int(INT64_MAX)});  // chunk 1
+  for (int i = 0; i < 2; ++i) rows.push_back({Value::Int(20'005), Value::Int(INT64_MAX)});  // chunk 1, first
+  for (int i = 0; i < 2; ++i) rows.push_back({Value::Int(35'000), Value::Int(INT64_MIN)});  // chunk 2
+  auto seg = WriteSegment(dir.File("o.dpc"), *schema, rows, WriterOptions{});
+  ASSERT_OK(seg);
+  auto source = ScanSource::FromSegments({*seg});
+  ASSERT_OK(source);
+  AggregateSpec agg;
+  agg.group_by = {"k"};
+  agg.aggregates = {Aggregate::Count(), Aggregate::Sum("v")};
+  // Group 20,005: 2 * INT64_MAX plus its own row's value (39,999 - 20,005) % 100 = 94,
+  // i.e. 2^64 + 92.
+  const std::string want = "the exact sum 18446744073709551708 does not fit int64";
+  for (int threads : {1, 2, 3}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    ScanSpec spec;
+    spec.threads = threads;
+    auto r = RunAggregate(*source, spec, agg);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), StatusCode::kOutOfRange);
+    EXPECT_NE(r.status().message().find(want), std::string::npos) << r.status().message();
+  }
+}
+
 // Grouped integer sums accumulate in 64-bit partials flushed into 128 bits
 // before they could overflow: values just under the 64-bit path's bound
 // (2^46) force a flush every 64 windows, values above it take the 128-bit
