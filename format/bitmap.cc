@@ -1,5 +1,7 @@
 #include "format/bitmap.h"
 
+#include "format/sanitizers.h"
+
 namespace dp::format {
 
 // The baseline target has no POPCNT (std::popcount is a libgcc call per
@@ -7,14 +9,7 @@ namespace dp::format {
 // by an ifunc resolver. Not in sanitizer builds: the resolver runs before
 // the sanitizer runtime is set up, and ThreadSanitizer programs crashed at
 // start (regression: the TSan concurrency_test; CI step 3).
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define DP_NO_IFUNC 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define DP_NO_IFUNC 1
-#endif
-#endif
-#if defined(__x86_64__) && defined(__has_attribute) && !defined(DP_NO_IFUNC)
+#if defined(__x86_64__) && defined(__has_attribute) && !(DP_TSAN || DP_ASAN || DP_MSAN)
 #if __has_attribute(target_clones)
 #define DP_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
 #endif

@@ -19,19 +19,10 @@
 #include "format/checksum.h"
 #include "format/codec.h"
 #include "format/exceptions.h"
+#include "format/sanitizers.h"
 #include "format/trailer.h"
 #include "format/utf8.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define DP_WRITER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define DP_WRITER_TSAN 1
-#endif
-#endif
-#ifndef DP_WRITER_TSAN
-#define DP_WRITER_TSAN 0
-#endif
 
 namespace dp::storage {
 
@@ -431,7 +422,7 @@ Status SegmentWriterImpl::ForEachColumn(size_t rows, const std::function<Status(
       return Status::OK();
     }
     std::vector<Status> status(n);
-#if DP_WRITER_TSAN
+#if DP_TSAN
     // ThreadSanitizer builds: the oneTBB library is not instrumented, so
     // TSan cannot see its scheduler's synchronization and reports its task
     // objects as races. The columns run on plain threads here instead, as

@@ -428,9 +428,8 @@ struct Partial {
     Flush64();
     if (!counts_nulls) return;
     for (size_t a = 0; a < aggs.size(); ++a) {
-      if (!CountsRows(q.aggs[a].kind)) continue;
-      GroupVector<int64_t>& count = aggs[a].count;
-      for (size_t g = 0; g < count.size(); ++g) count[g] = rows[g] - count[g];
+      if (!CountsRows(q.aggs[a].kind)) continue;  // Count is the stored count
+      for (uint32_t g = 0; g < aggs[a].count.size(); ++g) aggs[a].count[g] = Count(q, a, g);
     }
     counts_nulls = false;
     GroupVector<int64_t>().swap(rows);
@@ -1812,9 +1811,6 @@ int64_t BucketStart(int64_t v, TimeBucket b, const DataType& type) {
 
 namespace {
 
-// Group ids in result order: by the keys, nulls first, then ascending in the
-// key's domain (floats with NaN last, strings bytewise). Sorting ids on the
-// raw key words, not rows of Values, keeps a million groups cheap.
 // Sorts pairs by key, ties in their order (the order std::sort gives
 // pairs with distinct keys): least significant byte first, skipping the
 // bytes every key shares. A million customer ids sort in 3 passes of
@@ -1847,6 +1843,9 @@ void SortPairsByKey(std::vector<std::pair<uint64_t, uint32_t>>& v) {
   if (from != &v) v.swap(tmp);
 }
 
+// Group ids in result order: by the keys, nulls first, then ascending in the
+// key's domain (floats with NaN last, strings bytewise). Sorting ids on the
+// raw key words, not rows of Values, keeps a million groups cheap.
 std::vector<uint32_t> SortedGroups(const Query& q, const Partial& p) {
   std::vector<uint32_t> order(p.groups.size());
   for (uint32_t g = 0; g < order.size(); ++g) order[g] = g;
@@ -1925,7 +1924,7 @@ Result<AggregateResult> Finish(const Query& q, const Source& src, Partial& total
   constexpr size_t kChunk = 16384;
   const size_t chunks = (order.size() + kChunk - 1) / kChunk;
   std::vector<Status> errors(chunks);
-  DP_RETURN_IF_ERROR(ParallelFor(threads, chunks, [&](size_t c, size_t) -> Status {
+  DP_RETURN_IF_ERROR(ParallelFor(threads, chunks, "aggregate: result rows, chunk", [&](size_t c, size_t) -> Status {
     const size_t end = std::min(order.size(), (c + 1) * kChunk);
     for (size_t i = c * kChunk; i < end; ++i) {
       const uint32_t g = order[i];
@@ -1974,7 +1973,7 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
   });
   if (order_free) {
     std::vector<std::unique_ptr<Partial>> local(ParallelWorkers(spec.threads, n));
-    DP_RETURN_IF_ERROR(ParallelFor(spec.threads, n, [&](size_t i, size_t worker) -> Status {
+    DP_RETURN_IF_ERROR(ParallelFor(spec.threads, n, "scan: morsel", [&](size_t i, size_t worker) -> Status {
       std::unique_ptr<Partial>& part = local[worker];
       if (!part) part = std::make_unique<Partial>(q, true);
       const Morsel& m = src.morsels[i];
@@ -2033,7 +2032,7 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
       if (next >= n || !ready[next]) return Status::OK();
     }
   };
-  Status st = ParallelFor(spec.threads, n, [&](size_t i, size_t) -> Status {
+  Status st = ParallelFor(spec.threads, n, "scan: morsel", [&](size_t i, size_t) -> Status {
     std::unique_ptr<Partial> part;
     {
       std::lock_guard<std::mutex> lock(mu);

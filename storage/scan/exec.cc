@@ -24,19 +24,13 @@
 
 #include "format/bitpack_internal.h"  // UseAvx2Kernels
 #include "format/exceptions.h"
+#include "format/sanitizers.h"
 #include "storage/scan/huge_pages.h"
 
 // oneTBB is not built with ThreadSanitizer, which cannot see the handoff of
 // a task to a TBB worker and would report it as a race. Under TSan,
 // ParallelFor runs its workers on threads of its own instead, with the same
-// handout of indexes, so that TSan checks what its callers share.
-#if defined(__SANITIZE_THREAD__)
-#define DP_PARALLEL_OWN_THREADS 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define DP_PARALLEL_OWN_THREADS 1
-#endif
-#endif
+// handout of indexes, so that TSan checks what its callers share (DP_TSAN).
 
 namespace dp::internal::scan {
 
@@ -630,15 +624,7 @@ Status MorselExec::Run(const WindowFn& on_window) {
 
 // AddressSanitizer checks only what goes through its allocator: under it,
 // large blocks come from operator new too.
-#if defined(__SANITIZE_ADDRESS__)
-#define DP_LARGE_FROM_NEW 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DP_LARGE_FROM_NEW 1
-#endif
-#endif
-
-#if defined(__linux__) && defined(MADV_HUGEPAGE) && !defined(DP_LARGE_FROM_NEW)
+#if defined(__linux__) && defined(MADV_HUGEPAGE) && !DP_ASAN
 void* AllocateLarge(size_t bytes) {
   // Rounded up to whole huge pages, and mapped with one huge page of slack
   // so that the block can start on a 2 MiB boundary; the slack is unmapped.
@@ -675,22 +661,23 @@ int ArenaConcurrency(int threads) {
 
 size_t ParallelWorkers(int threads, size_t n) {
   if (threads == 1 || n <= 1) return 1;
-#ifdef DP_PARALLEL_OWN_THREADS
+#if DP_TSAN
   const size_t wanted = threads > 0 ? size_t(threads) : size_t(std::max(1u, std::thread::hardware_concurrency()));
 #else
-  const size_t wanted = size_t(threads > 0 ? ArenaConcurrency(threads) : std::max(tbb::this_task_arena::max_concurrency(), 1));
+  const size_t wanted =
+      size_t(threads > 0 ? ArenaConcurrency(threads) : std::max(tbb::this_task_arena::max_concurrency(), 1));
 #endif
   return std::min(n, wanted);
 }
 
-Status ParallelFor(int threads, size_t n, const std::function<Status(size_t, size_t)>& fn) {
+Status ParallelFor(int threads, size_t n, std::string_view what, const std::function<Status(size_t, size_t)>& fn) {
   // Caught around each call, not in a task or a thread of its own: the
   // first error wins whether it was returned or thrown.
-  auto call = [&fn](size_t i, size_t worker) -> Status {
+  auto call = [&fn, what](size_t i, size_t worker) -> Status {
     try {
       return fn(i, worker);
     } catch (...) {
-      return CurrentExceptionStatus("scan: morsel " + std::to_string(i));
+      return CurrentExceptionStatus(std::string(what) + " " + std::to_string(i));
     }
   };
   const size_t workers = ParallelWorkers(threads, n);
@@ -722,7 +709,7 @@ Status ParallelFor(int threads, size_t n, const std::function<Status(size_t, siz
   };
   // One task per worker, the caller being worker 0; a worker that starts
   // late finds what the others left.
-#ifdef DP_PARALLEL_OWN_THREADS
+#if DP_TSAN
   std::vector<std::thread> pool;
   for (size_t w = 1; w < workers; ++w) pool.emplace_back(drain, w);
   drain(0);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "dp/scan.h"
@@ -140,11 +141,12 @@ int ArenaConcurrency(int threads);
 size_t ParallelWorkers(int threads, size_t n);
 
 // Runs fn(i, worker) for i in [0, n) on ParallelWorkers(threads, n)
-// workers (1 = inline, on the caller); the first error wins. Indexes are
+// workers (1 = inline, on the caller); the first error wins. An exception
+// thrown by fn(i) is an error "<what> <i>: ...", e.g. "scan: morsel 7: ...". Indexes are
 // handed out in increasing order, one at a time, to whichever worker is
 // free: they finish in about their order, whatever the thread count. A
 // worker (0 .. ParallelWorkers - 1) runs its calls one after the other, so
 // state indexed by `worker` needs no lock.
-Status ParallelFor(int threads, size_t n, const std::function<Status(size_t, size_t)>& fn);
+Status ParallelFor(int threads, size_t n, std::string_view what, const std::function<Status(size_t, size_t)>& fn);
 
 }  // namespace dp::internal::scan

@@ -6,19 +6,13 @@
 #include <thread>
 
 #include "format/exceptions.h"
+#include "format/sanitizers.h"
 
 // oneTBB is not built with ThreadSanitizer, which therefore cannot see the
 // handoff of a task's closure to a TBB worker and would report it as a race.
 // Under TSan the Producer's tasks run on threads of their own instead; the
 // claims, slots and stop they share are under State::mu either way, so TSan
-// checks the same protocol.
-#if defined(__SANITIZE_THREAD__)
-#define DP_SCANNER_OWN_THREADS 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define DP_SCANNER_OWN_THREADS 1
-#endif
-#endif
+// checks the same protocol (DP_TSAN).
 
 namespace dp {
 
@@ -191,7 +185,7 @@ void Scanner::Rep::Producer::Launch() {
   for (size_t room = end > st.claimed ? end - st.claimed : 0; st.tasks < max_tasks_ && room > 0; --room) {
     ++st.tasks;
     auto task = [&rep = rep_, state = state_, window = window_] { Task(rep, state, window); };
-#ifdef DP_SCANNER_OWN_THREADS
+#if DP_TSAN
     try {
       std::thread(std::move(task)).detach();
     } catch (const std::system_error&) {

@@ -44,23 +44,9 @@
 #include <thread>
 
 #include "dp/scan.h"
+#include "format/sanitizers.h"
 #include "tests/storage/dataset_test_util.h"
 #include "tests/storage/scan_reference.h"
-
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define DP_CONCURRENCY_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define DP_CONCURRENCY_SANITIZED 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define DP_CONCURRENCY_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define DP_CONCURRENCY_TSAN 1
-#endif
-#endif
 
 namespace dp::testing {
 namespace {
@@ -75,7 +61,7 @@ namespace fs = std::filesystem;
 
 // Enough commits for two checkpoints (every 64 versions), so expiry removes
 // whole replay chains while readers open versions.
-#ifdef DP_CONCURRENCY_SANITIZED
+#if DP_TSAN || DP_ASAN
 constexpr int kBatchesPerWriter = 36;
 #else
 constexpr int kBatchesPerWriter = 60;
@@ -686,7 +672,7 @@ TEST(ScannerPool, ManyScannersConsumedAtOnceShareTheWorkers) {
     got[i] = batch.num_rows;
     scanners.push_back(std::move(*sc));
   }
-#ifndef DP_CONCURRENCY_TSAN
+#if !DP_TSAN
   // 24 scanners x 8 threads of their own would be 192 more.
   const long cores = long(std::max(2u, std::thread::hardware_concurrency()));
   EXPECT_LE(count_threads() - threads_before, cores + 2) << "threads before: " << threads_before;

@@ -1790,7 +1790,7 @@ TEST(ParallelFor, HandsOutIndexesInOrderToFreeWorkers) {
     std::vector<std::atomic<int>> runs(kN);
     std::vector<std::atomic<bool>> done(kN), busy(workers);
     std::atomic<size_t> late{0}, overlap{0}, bad_worker{0}, max_unfinished{0};
-    Status st = internal::scan::ParallelFor(threads, kN, [&](size_t i, size_t w) -> Status {
+    Status st = internal::scan::ParallelFor(threads, kN, "test: index", [&](size_t i, size_t w) -> Status {
       if (w >= workers) {
         ++bad_worker;
         return Status::OK();
@@ -1818,21 +1818,21 @@ TEST(ParallelFor, HandsOutIndexesInOrderToFreeWorkers) {
 }
 
 // The first error wins, returned or thrown (a worker thread must not let an
-// exception escape), with the index in the message.
+// exception escape), with the caller's label and the index in the message.
 TEST(ParallelFor, TheFirstErrorWinsReturnedOrThrown) {
   for (int threads : {1, 2, 4}) {
     SCOPED_TRACE("threads " + std::to_string(threads));
-    Status st = internal::scan::ParallelFor(threads, 300, [&](size_t i, size_t) -> Status {
+    Status st = internal::scan::ParallelFor(threads, 300, "scan: morsel", [&](size_t i, size_t) -> Status {
       return i == 117 ? Status::Corruption("page 3 of morsel 117") : Status::OK();
     });
     EXPECT_EQ(st.code(), StatusCode::kCorruption);
     EXPECT_EQ(st.message(), "page 3 of morsel 117");
-    st = internal::scan::ParallelFor(threads, 300, [&](size_t i, size_t) -> Status {
+    st = internal::scan::ParallelFor(threads, 300, "scan: morsel", [&](size_t i, size_t) -> Status {
       if (i == 41) throw std::runtime_error("bad thing");
       return Status::OK();
     });
     EXPECT_EQ(st.code(), StatusCode::kInternal);
-    EXPECT_NE(st.message().find("morsel 41"), std::string::npos) << st.message();
+    EXPECT_NE(st.message().find("scan: morsel 41"), std::string::npos) << st.message();
     EXPECT_NE(st.message().find("bad thing"), std::string::npos) << st.message();
   }
 }
