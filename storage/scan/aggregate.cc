@@ -140,7 +140,7 @@ class GroupTable {
   // For Merge: the hash of another table's key row, a prefetch of its home
   // slot, and its group here.
   uint64_t RowHash(const uint64_t* row) const { return Hash(row, uint8_t(row[nkeys_])); }
-  void Prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+  void Prefetch(uint64_t h) const { scan::Prefetch(&slots_[h & (slots_.size() - 1)]); }
   uint32_t FindOrInsertRow(const uint64_t* row, uint64_t h) { return FindOrInsertHashed(row, uint8_t(row[nkeys_]), h); }
 
   size_t size() const { return size_; }
@@ -192,13 +192,13 @@ class GroupTable {
     uint64_t ahead[kAhead];
     for (size_t g = 0; g < std::min(size_, kAhead); ++g) {
       ahead[g] = RowHash(key(uint32_t(g)));
-      __builtin_prefetch(&slots_[ahead[g] & mask], 1);
+      scan::Prefetch<true>(&slots_[ahead[g] & mask]);
     }
     for (size_t g = 0; g < size_; ++g) {
       const uint64_t h = ahead[g % kAhead];
       if (g + kAhead < size_) {
         ahead[g % kAhead] = RowHash(key(uint32_t(g + kAhead)));
-        __builtin_prefetch(&slots_[ahead[g % kAhead] & mask], 1);
+        scan::Prefetch<true>(&slots_[ahead[g % kAhead] & mask]);
       }
       const uint64_t* row = key(uint32_t(g));
       size_t i = h & mask;
@@ -1904,6 +1904,23 @@ std::vector<uint32_t> SortedGroups(const Query& q, const Partial& p) {
   return order;
 }
 
+// Result rows come in key order, so they read the group arrays at random:
+// the rows a few ahead are prefetched, to overlap the misses.
+void PrefetchGroup(const Query& q, const Partial& p, uint32_t g) {
+  if (!q.keys.empty()) Prefetch(p.groups.key(g));
+  auto at = [g](const auto& v) {
+    if (g < v.size()) Prefetch(v.data() + g);
+  };
+  for (const AggState& s : p.aggs) {
+    at(s.count);
+    at(s.isum);
+    at(s.fsum);
+    at(s.imm);
+    at(s.umm);
+    at(s.fmm);
+  }
+}
+
 // The result table of a finished aggregation.
 Result<AggregateResult> Finish(const Query& q, const Source& src, Partial& total, int threads) {
   AggregateResult out;
@@ -1926,7 +1943,10 @@ Result<AggregateResult> Finish(const Query& q, const Source& src, Partial& total
   std::vector<Status> errors(chunks);
   DP_RETURN_IF_ERROR(ParallelFor(threads, chunks, "aggregate: result rows, chunk", [&](size_t c, size_t) -> Status {
     const size_t end = std::min(order.size(), (c + 1) * kChunk);
+    constexpr size_t kAhead = 8;
+    for (size_t i = c * kChunk; i < std::min(end, c * kChunk + kAhead); ++i) PrefetchGroup(q, total, order[i]);
     for (size_t i = c * kChunk; i < end; ++i) {
+      if (i + kAhead < end) PrefetchGroup(q, total, order[i + kAhead]);
       const uint32_t g = order[i];
       std::vector<Value>& row = out.rows[i];
       row.reserve(out.names.size());
