@@ -5,6 +5,13 @@
 // the same run.
 //
 //   build/bench/scan/scan_bench [--rows 10000000] [--runs 5] [--dir /dev/shm]
+//       [--only Q3] [--threads 1,2] [--max-parallelism N]
+//       [--merge model|serial|partitioned]
+//
+// --max-parallelism lets oneTBB run more workers than there are cores
+// (e.g. 16 on 2 cores: the merge work of 16 worker partials, measured on a
+// small machine); --merge forces how worker partials of a group-by merge
+// (internal::scan::SetMergeChoice).
 //
 // The data is generated at start into --dir (deleted at exit). Prints the
 // median of --runs timed runs after one warm-up, the answers, and ratios.
@@ -17,9 +24,15 @@
 #include <string>
 #include <vector>
 
+#include <oneapi/tbb/global_control.h>
+
+#include <memory>
+#include <sstream>
+
 #include "dp/scan.h"
 #include "dp/segment.h"
 #include "dp/writer.h"
+#include "storage/scan/aggregate.h"
 #include "tools/dpgen/orders.h"
 
 namespace {
@@ -69,11 +82,37 @@ int main(int argc, char** argv) {
   int runs = 5;
   std::string dir = "/dev/shm";
   std::string only;  // --only Q3: run one question (profiling)
+  std::string thread_list = "1,2", merge = "model";
+  int max_parallelism = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--rows")) rows = std::strtoull(argv[i + 1], nullptr, 10);
     else if (!std::strcmp(argv[i], "--runs")) runs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
     else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--threads")) thread_list = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--max-parallelism")) max_parallelism = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--merge")) merge = argv[i + 1];
+    else {
+      std::fprintf(stderr, "scan_bench: unknown option %s (see the comment at the top of scan_bench.cc)\n", argv[i]);
+      return 2;
+    }
+  }
+  std::vector<int> thread_counts;
+  {
+    std::stringstream list(thread_list);
+    for (std::string t; std::getline(list, t, ',');) thread_counts.push_back(std::atoi(t.c_str()));
+  }
+  std::unique_ptr<tbb::global_control> parallelism;
+  if (max_parallelism > 0) {
+    parallelism = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                        size_t(max_parallelism));
+  }
+  using dp::internal::scan::MergeChoice;
+  if (merge == "serial") dp::internal::scan::SetMergeChoice(MergeChoice::kSerial);
+  else if (merge == "partitioned") dp::internal::scan::SetMergeChoice(MergeChoice::kPartitioned);
+  else if (merge != "model") {
+    std::fprintf(stderr, "scan_bench: --merge is model, serial or partitioned, not %s\n", merge.c_str());
+    return 2;
   }
   const std::string path = dir + "/scan_bench_orders_" + std::to_string(rows) + ".dpc";
   std::filesystem::remove(path);
@@ -112,7 +151,7 @@ int main(int argc, char** argv) {
   std::printf("baseline  plain int64 sum over memory: %8.2f ms  (%.2fe9 values/s)\n", base_ms,
               double(rows) / base_ms / 1e6);
 
-  for (int threads : {1, 2}) {
+  for (int threads : thread_counts) {
     dp::ScanSpec spec;
     spec.threads = threads;
     std::printf("\n-- threads %d --\n", threads);

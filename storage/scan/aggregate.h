@@ -13,4 +13,10 @@ Result<AggregateResult> RunAggregate(const ScanSource& source, const ScanSpec& s
 // days for date32), UTC; ISO weeks start on Monday.
 int64_t BucketStart(int64_t v, TimeBucket b, const DataType& type);
 
+// How worker partials of a group-by are merged: by the cost model (the
+// default), or always one by one (kSerial) or always by partitions
+// (kPartitioned) where that path applies (tests of both paths).
+enum class MergeChoice { kModel, kSerial, kPartitioned };
+void SetMergeChoice(MergeChoice c);
+
 }  // namespace dp::internal::scan

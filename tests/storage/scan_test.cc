@@ -2,6 +2,7 @@
 // statistics, time buckets, field-id resolution (missing and widened
 // columns), lazily opened parts pruned by summaries, exact integer sums.
 #include <gtest/gtest.h>
+#include <oneapi/tbb/global_control.h>
 
 #include <atomic>
 #include <cmath>
@@ -1565,6 +1566,84 @@ TEST(Scan, EmptyInputGivesOneRowWithoutKeys) {
 // merges and the pair sort of one integer key: many groups (negative keys,
 // nulls, runs of one key, two key columns), over several thread counts,
 // against a reference built here.
+// Worker partials of a high-cardinality key merge one by one into the
+// largest, or by partitions of their hash (PartitionedMerge: each
+// partial's groups moved into partition order, a table per partition,
+// the partitions laid end to end). Both give the reference's rows for
+// every order-free aggregate kind, two keys with nulls included, for up to
+// 8 workers (oneTBB allowed 8 threads on any machine).
+TEST(Scan, WorkerPartialsMergeSeriallyOrByPartitionsToTheReference) {
+  TempDir dir;
+  auto schema = Schema::Make({{"k", DataType::Int64(), true},
+                              {"j", DataType::Int32(), false},
+                              {"v", DataType::Int64(), true},
+                              {"x", DataType::Float64(), true},
+                              {"s", DataType::String(), true}});
+  constexpr int kRows = 80'000;
+  std::vector<Row> rows;
+  for (int i = 0; i < kRows; ++i) {
+    // ~20,000 keys spread over all morsels (every partial holds most of
+    // them), every 89th row null; v, x, s with nulls of their own.
+    Value k = i % 89 == 0 ? Value() : Value::Int(int64_t(i) * 7919 % 20'011 - 10'000);
+    Value v = i % 13 == 0 ? Value() : Value::Int(int64_t(i % 1'000) * (i % 2 ? 1 : -1) * 1'000'003);
+    Value x = i % 17 == 0 ? Value() : i % 31 == 0 ? Value::Double(-0.0) : Value::Double(0.25 * (i % 301) - 30);
+    Value str = i % 19 == 0 ? Value() : Value::Bytes("s" + std::to_string(i % 523));
+    rows.push_back({k, Value::Int(i % 3), v, x, str});
+  }
+  WriterOptions opt;
+  opt.page_rows = 4096;
+  opt.row_group_rows = 8'192;  // 10 morsels
+  auto seg = WriteSegment(dir.File("m.dpc"), *schema, rows, opt);
+  ASSERT_OK(seg);
+  auto source = ScanSource::FromSegments({*seg});
+  ASSERT_OK(source);
+  tbb::global_control allow(tbb::global_control::max_allowed_parallelism, 8);
+  struct Restore {
+    ~Restore() { internal::scan::SetMergeChoice(internal::scan::MergeChoice::kModel); }
+  } restore;
+  AggregateSpec agg;
+  // Approximate distinct counts are left to a smaller test: a HyperLogLog
+  // per group takes 16 KiB.
+  agg.aggregates = {Aggregate::Count(),  Aggregate::CountValid("v"), Aggregate::Sum("v"), Aggregate::Avg("v"),
+                    Aggregate::Min("v"), Aggregate::Max("v"),        Aggregate::Min("x"), Aggregate::Max("x"),
+                    Aggregate::Min("s"), Aggregate::Max("s"),        Aggregate::Distinct("s")};
+  for (const std::vector<std::string>& keys : {std::vector<std::string>{"k"}, std::vector<std::string>{"k", "j"}}) {
+    agg.group_by = keys;
+    SCOPED_TRACE(keys.size());
+    bool overflow = false;
+    const std::vector<Row> want = RefAggregate(rows, *schema, ScanSpec{}, agg, &overflow);
+    ASSERT_FALSE(overflow);
+    ASSERT_GT(want.size(), 18'000u);
+    for (auto choice : {internal::scan::MergeChoice::kSerial, internal::scan::MergeChoice::kPartitioned,
+                        internal::scan::MergeChoice::kModel}) {
+      internal::scan::SetMergeChoice(choice);
+      for (int threads : {2, 3, 8}) {
+        SCOPED_TRACE("choice " + std::to_string(int(choice)) + " threads " + std::to_string(threads));
+        ScanSpec spec;
+        spec.threads = threads;
+        auto r = RunAggregate(*source, spec, agg);
+        ASSERT_OK(r);
+        ASSERT_EQ(r->rows.size(), want.size());
+        for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(r->rows[i], want[i]) << "row " << i;
+      }
+    }
+  }
+  // HyperLogLog sketches merge by registers: the same estimates either way.
+  agg.group_by = {"j"};
+  agg.aggregates = {Aggregate::ApproxDistinct("v"), Aggregate::ApproxDistinct("k"), Aggregate::Count()};
+  std::vector<Row> serial;
+  for (auto choice : {internal::scan::MergeChoice::kSerial, internal::scan::MergeChoice::kPartitioned}) {
+    internal::scan::SetMergeChoice(choice);
+    ScanSpec spec;
+    spec.threads = 8;
+    auto r = RunAggregate(*source, spec, agg);
+    ASSERT_OK(r);
+    ASSERT_EQ(r->rows.size(), 3u);
+    if (serial.empty()) serial = r->rows;
+    else EXPECT_EQ(r->rows, serial);
+  }
+}
+
 TEST(Scan, HighCardinalityGroupsMatchTheReference) {
   TempDir dir;
   auto schema = Schema::Make({{"k", DataType::Int64(), true}, {"j", DataType::Int32(), false},
