@@ -25,21 +25,38 @@ cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-failed=()
+# Targets run side by side, as many at a time as there are cores (FUZZ_JOBS
+# to change it); each one's exit status lands in $work/<target>/status and
+# the reports are printed in target order once all have finished.
+jobs=${FUZZ_JOBS:-$(nproc)}
+run_target() {
+  local t=$1 dir="$work/$1" dict=()
+  [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
+  local rc=0
+  "$build/tests/fuzz/$t" "$dir/corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -max_len=262144 -artifact_prefix="$dir/artifacts/" -print_final_stats=1 \
+    > "$dir/log.txt" 2>&1 || rc=$?
+  echo "$rc" > "$dir/status"
+}
 for t in "${targets[@]}"; do
   dir="$work/$t"
   rm -rf "$dir" && mkdir -p "$dir/corpus" "$dir/artifacts"
   [ -d "tests/fuzz/corpus/$t" ] && cp -r "tests/fuzz/corpus/$t/." "$dir/corpus/"
   [ -d "tests/fuzz/regressions/$t" ] && cp -r "tests/fuzz/regressions/$t/." "$dir/corpus/"
-  dict=()
-  [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
+  while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
   echo "=== $t: ${seconds}s"
-  if ! "$build/tests/fuzz/$t" "$dir/corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
-      -rss_limit_mb=2048 -max_len=262144 -artifact_prefix="$dir/artifacts/" -print_final_stats=1 \
-      > "$dir/log.txt" 2>&1; then
+  run_target "$t" &
+done
+wait
+failed=()
+for t in "${targets[@]}"; do
+  dir="$work/$t"
+  if [ "$(cat "$dir/status" 2>/dev/null)" != 0 ]; then
     failed+=("$t")
+    echo "--- $t failed:"
     tail -n 60 "$dir/log.txt"
   fi
+  echo "--- $t:"
   grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|cov: " "$dir/log.txt" | tail -n 3 || true
 done
 if ((${#failed[@]})); then
