@@ -148,18 +148,7 @@ class GroupTable {
   uint32_t FindOrInsertRow(const uint64_t* row, uint64_t h) { return FindOrInsertHashed(row, uint8_t(row[nkeys_]), h); }
   // Whether another table's key row is a group here.
   bool ContainsRow(const uint64_t* row) const {
-    assert(!slots_.empty() && "probe of a table made by AssignRows");
-    const uint64_t h = RowHash(row);
-    const size_t mask = slots_.size() - 1;
-    const uint32_t tag = Tag(h, uint8_t(row[nkeys_]));
-    const uint64_t first = nkeys_ > 0 ? row[0] : 0;
-    for (size_t i = h & mask; slots_[i].group1 != 0; i = (i + 1) & mask) {
-      const Slot slot = slots_[i];
-      if (slot.tag == tag && slot.first == first && std::equal(row + 1, row + nkeys_, key(slot.group1 - 1) + 1)) {
-        return true;
-      }
-    }
-    return false;
+    return slots_[FindSlot(row, uint8_t(row[nkeys_]), RowHash(row))].group1 != 0;
   }
 
   // For PartitionedMerge: room for `groups` key rows of row_words() words,
@@ -195,27 +184,31 @@ class GroupTable {
   };
   static uint32_t Tag(uint64_t h, uint8_t nulls) { return uint32_t(h >> 40) | (uint32_t{nulls} << 24); }
 
-  uint32_t FindOrInsertHashed(const uint64_t* w, uint8_t nulls, uint64_t h) {
+  // The slot of the group (w, nulls) whose hash is h, or the empty slot
+  // where it would go.
+  size_t FindSlot(const uint64_t* w, uint8_t nulls, uint64_t h) const {
     assert(!slots_.empty() && "probe of a table made by AssignRows");
     const size_t mask = slots_.size() - 1;
     const uint32_t tag = Tag(h, nulls);
     const uint64_t first = nkeys_ > 0 ? w[0] : 0;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Slot slot = slots_[i];
-      if (slot.group1 == 0) {
-        const auto g = uint32_t(size_);
-        keys_.insert(keys_.end(), w, w + nkeys_);
-        keys_.push_back(nulls);
-        ++size_;
-        slots_[i] = Slot{g + 1, tag, first};
-        if (size_ * 2 > slots_.size()) Grow();
-        return g;
-      }
+      if (slot.group1 == 0) return i;
       if (slot.tag != tag || slot.first != first) continue;
-      if (nkeys_ <= 1) return slot.group1 - 1;  // the null bits and the one key word agree
-      const uint64_t* row = keys_.data() + size_t{slot.group1 - 1} * row_;
-      if (std::equal(w + 1, w + nkeys_, row + 1)) return slot.group1 - 1;
+      if (nkeys_ <= 1) return i;  // the null bits and the one key word agree
+      if (std::equal(w + 1, w + nkeys_, key(slot.group1 - 1) + 1)) return i;
     }
+  }
+  uint32_t FindOrInsertHashed(const uint64_t* w, uint8_t nulls, uint64_t h) {
+    const size_t i = FindSlot(w, nulls, h);
+    if (slots_[i].group1 != 0) return slots_[i].group1 - 1;
+    const auto g = uint32_t(size_);
+    keys_.insert(keys_.end(), w, w + nkeys_);
+    keys_.push_back(nulls);
+    ++size_;
+    slots_[i] = Slot{g + 1, Tag(h, nulls), nkeys_ > 0 ? w[0] : 0};
+    if (size_ * 2 > slots_.size()) Grow();
+    return g;
   }
   uint64_t Hash(const uint64_t* w, uint8_t nulls) const {
     uint64_t h = 0x9E3779B97F4A7C15ull * (nulls + 1);
@@ -358,6 +351,18 @@ struct AggState {
   std::vector<std::unique_ptr<Hll>> hll;
   std::vector<uint64_t> bitmap;
 
+  // Calls f(v) for each array indexed by group that holds a state (empty
+  // ones included): not isum64, which Flush64 empties into isum, nor the
+  // per-page code counts.
+  template <typename F>
+  void ForEachGroupArray(F&& f) {
+    f(count), f(isum), f(fsum), f(imm), f(umm), f(fmm), f(smm), f(sets), f(ssets), f(hll);
+  }
+  template <typename F>
+  void ForEachGroupArray(F&& f) const {
+    f(count), f(isum), f(fsum), f(imm), f(umm), f(fmm), f(smm), f(sets), f(ssets), f(hll);
+  }
+
   void Resize(const AggPlan& a, size_t n) {
     count.resize(n, 0);
     switch (a.kind) {
@@ -497,18 +502,7 @@ struct Partial {
       v.swap(*out);
     };
     permute(rows);
-    for (AggState& s : aggs) {
-      permute(s.count);
-      permute(s.isum);  // isum64: zeros after Flush64
-      permute(s.fsum);
-      permute(s.imm);
-      permute(s.umm);
-      permute(s.fmm);
-      permute(s.smm);
-      permute(s.sets);
-      permute(s.ssets);
-      permute(s.hll);
-    }
+    for (AggState& s : aggs) s.ForEachGroupArray(permute);  // isum64: zeros after Flush64
   }
   // The count of aggregate a (AggState::count, in total form) of group g.
   int64_t Count(const Query& q, size_t a, uint32_t g) const {
@@ -1620,7 +1614,7 @@ Status Merge(const Query& q, Partial& dst, Partial& src) {
   dst.groups.Reserve(dst.groups.size() + groups);
   if (!HasStringKeys(q)) {
     // Key words carry over as they are: hash ahead, prefetch, insert.
-    constexpr uint32_t kAhead = 16;
+    constexpr uint32_t kAhead = 8;
     std::vector<uint64_t> hashes(groups);
     for (uint32_t g = 0; g < groups; ++g) hashes[g] = dst.groups.RowHash(src.groups.key(g));
     for (uint32_t g = 0; g < std::min(groups, kAhead); ++g) dst.groups.Prefetch(hashes[g]);
@@ -2113,14 +2107,7 @@ void PrefetchGroup(const Query& q, const Partial& p, uint32_t g) {
   auto at = [g](const auto& v) {
     if (g < v.size()) Prefetch(v.data() + g);
   };
-  for (const AggState& s : p.aggs) {
-    at(s.count);
-    at(s.isum);
-    at(s.fsum);
-    at(s.imm);
-    at(s.umm);
-    at(s.fmm);
-  }
+  for (const AggState& s : p.aggs) s.ForEachGroupArray(at);
 }
 
 // The result table of a finished aggregation.
